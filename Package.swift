@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// kimi-profiles: no package dependencies. The system's libsqlite3 and OpenSSL 3 are reached
+// through systemLibrary targets; Foundation is used only as FoundationEssentials.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "kimi-profiles",
+    products: [
+        .executable(name: "kimi-profiles", targets: ["kimi-profiles"])
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(
+            name: "KimiProfilesCore",
+            dependencies: ["CSQLite", "COpenSSL"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KimiProfilesCLI",
+            dependencies: ["KimiProfilesCore"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kimi-profiles",
+            dependencies: ["KimiProfilesCLI"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["KimiProfilesCore"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KimiProfilesCoreTests",
+            dependencies: ["KimiProfilesCore", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KimiProfilesCLITests",
+            dependencies: ["KimiProfilesCLI", "KimiProfilesCore", "TestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

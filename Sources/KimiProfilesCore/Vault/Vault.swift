@@ -1,0 +1,376 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The encrypted profile store (SPEC §3): a SQLite file whose secrets are sealed with the key file.
+///
+/// Opening checks file modes, migrates the schema and verifies the key-check value before
+/// anything else is read or written, so a wrong key is reported as such and never overwrites
+/// data. Each profile's credential is sealed on its own, so one damaged entry leaves the others
+/// readable. A `Vault` is confined to one thread.
+public final class Vault {
+    public let home: HomeFolder
+    let database: Database
+    let key: SymmetricKey
+    let clock: Clock
+
+    private static let keyCheckField = "key-check"
+    private static let keyCheckPlaintext = Array("kimi-profiles key check v1".utf8)
+    private static let activeProfileKey = "active-profile"
+    private static let columns =
+        "id, name, kind, client_id, oauth_host, base_url, created_at, updated_at, last_used_at, access_expires_at"
+
+    private init(home: HomeFolder, database: Database, key: SymmetricKey, clock: Clock) {
+        self.home = home
+        self.database = database
+        self.key = key
+        self.clock = clock
+    }
+
+    /// Opens the vault in `home`. With `create`, makes the folder, key and database when they
+    /// do not exist; without it, returns nil when there is no vault yet (nothing is created).
+    public static func open(home: HomeFolder, create: Bool, clock: Clock = .system) throws(VaultError)
+        -> Vault?
+    {
+        let vaultExists = FileSystem.exists(home.vaultPath)
+        if !vaultExists && !create { return nil }
+        if create {
+            do {
+                try FileSystem.createDirectory(home.path, mode: 0o700)
+            } catch {
+                throw .system(error)
+            }
+        }
+        let key: SymmetricKey
+        if FileSystem.exists(home.keyPath) {
+            key = try KeyFile.load(path: home.keyPath)
+        } else if vaultExists {
+            throw .missingKeyFile(path: home.keyPath)
+        } else {
+            key = try KeyFile.create(path: home.keyPath)
+        }
+        if vaultExists {
+            try KeyFile.checkPermissions(home.vaultPath)
+        } else {
+            // SQLite would create the file as 0644 & ~umask, and its -wal and -shm copy that
+            // mode: make it 0600 first (LINUX-NOTES 9).
+            do {
+                try FileSystem.touch(home.vaultPath, mode: 0o600)
+            } catch {
+                throw .system(error)
+            }
+        }
+        let database: Database
+        do {
+            database = try Database(path: home.vaultPath, create: false)
+        } catch {
+            throw translate(error, path: home.vaultPath)
+        }
+        let vault = Vault(home: home, database: database, key: key, clock: clock)
+        try vault.prepare()
+        return vault
+    }
+
+    /// Migrates when needed and verifies the key. Runs before any other read or write.
+    private func prepare() throws(VaultError) {
+        let version: Int
+        do {
+            version = try database.userVersion
+        } catch {
+            throw Self.translate(error, path: home.vaultPath)
+        }
+        if version > VaultSchema.currentVersion {
+            throw .newerSchema(found: version, supported: VaultSchema.currentVersion)
+        }
+        if version < VaultSchema.currentVersion {
+            try migrate()
+        }
+        try verifyKey()
+    }
+
+    private func migrate() throws(VaultError) {
+        try write {
+            // Re-read under the write lock: another process may have migrated meanwhile.
+            let version = try database.userVersion
+            if version > VaultSchema.currentVersion {
+                throw VaultError.newerSchema(found: version, supported: VaultSchema.currentVersion)
+            }
+            if version == 0 {
+                // A vault that holds data but no schema version is not one of ours.
+                let tables = try database.prepare("SELECT count(*) FROM sqlite_master")
+                _ = try tables.step()
+                if tables.int64(at: 0) != 0 { throw VaultError.corrupt(path: home.vaultPath) }
+            }
+            for index in version..<VaultSchema.currentVersion {
+                try database.execute(VaultSchema.migrations[index])
+            }
+            try database.execute("PRAGMA user_version = \(VaultSchema.currentVersion)")
+            if try metaValue(Self.keyCheckField) == nil {
+                let check = try seal(
+                    Self.keyCheckPlaintext, associatedData: SealedBox.associatedData(
+                        profileID: "", field: Self.keyCheckField))
+                try database.prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
+                    .bind(.text(Self.keyCheckField), .blob(check)).run()
+            }
+        }
+        // WAL lets readers and one writer work at once; it is a property of the file.
+        do {
+            try database.execute("PRAGMA journal_mode = WAL")
+        } catch {
+            throw Self.translate(error, path: home.vaultPath)
+        }
+    }
+
+    private func verifyKey() throws(VaultError) {
+        let stored: [UInt8]?
+        do {
+            stored = try metaValue(Self.keyCheckField)
+        } catch {
+            throw Self.translate(error, path: home.vaultPath)
+        }
+        guard let stored else { throw .corrupt(path: home.vaultPath) }
+        do {
+            let opened = try SealedBox.open(
+                stored, key: key,
+                associatedData: SealedBox.associatedData(profileID: "", field: Self.keyCheckField))
+            let matches = opened.withUnsafeBytes { Array($0) == Self.keyCheckPlaintext }
+            if !matches { throw VaultError.wrongKey(keyPath: home.keyPath) }
+        } catch {
+            throw .wrongKey(keyPath: home.keyPath)
+        }
+    }
+
+    // MARK: Profiles
+
+    /// Every profile, ordered by name. Opens no secret.
+    public func profiles() throws(VaultError) -> [Profile] {
+        try read {
+            let statement = try database.prepare(
+                "SELECT \(Self.columns) FROM profiles ORDER BY name COLLATE NOCASE, name")
+            var result: [Profile] = []
+            while try statement.step() { result.append(Self.profile(from: statement)) }
+            return result
+        }
+    }
+
+    /// The names of every profile, opening nothing else.
+    public func profileNames() throws(VaultError) -> [String] {
+        try read {
+            let statement = try database.prepare(
+                "SELECT name FROM profiles ORDER BY name COLLATE NOCASE, name")
+            var result: [String] = []
+            while try statement.step() { result.append(statement.text(at: 0)) }
+            return result
+        }
+    }
+
+    /// The profile called `name`, or nil.
+    public func profile(named name: String) throws(VaultError) -> Profile? {
+        try read {
+            let statement = try database.prepare(
+                "SELECT \(Self.columns) FROM profiles WHERE name = ?")
+            try statement.bind(.text(name))
+            return try statement.step() ? Self.profile(from: statement) : nil
+        }
+    }
+
+    /// The profile with `id`, or nil.
+    public func profile(id: String) throws(VaultError) -> Profile? {
+        try read {
+            let statement = try database.prepare("SELECT \(Self.columns) FROM profiles WHERE id = ?")
+            try statement.bind(.text(id))
+            return try statement.step() ? Self.profile(from: statement) : nil
+        }
+    }
+
+    /// Stores a new profile and its credential in one transaction.
+    public func add(_ profile: Profile, credential: Credential) throws(VaultError) {
+        try write {
+            let sealed = try sealCredential(credential, profileID: profile.id)
+            do {
+                try database.prepare(
+                    """
+                    INSERT INTO profiles (\(Self.columns), credential)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+                ).bind(Self.values(of: profile) + [.blob(sealed)]).run()
+            } catch let error as SQLiteError where error.isUniqueViolation {
+                throw VaultError.profileExists(profile.name)
+            }
+        }
+    }
+
+    /// Opens the sealed credential of `profile`. A tag that does not verify reports the
+    /// profile as damaged; nothing else is affected.
+    public func credential(for profile: Profile) throws(VaultError) -> Credential {
+        let blob: [UInt8] = try read {
+            let statement = try database.prepare("SELECT credential FROM profiles WHERE id = ?")
+            try statement.bind(.text(profile.id))
+            guard try statement.step() else { throw VaultError.profileNotFound(profile.name) }
+            return statement.blob(at: 0)
+        }
+        let plaintext: SecureBytes
+        do {
+            plaintext = try SealedBox.open(
+                blob, key: key,
+                associatedData: SealedBox.associatedData(profileID: profile.id, field: "credential"))
+        } catch {
+            throw .damaged(profile: profile.name)
+        }
+        guard let credential = CredentialCoding.decode(plaintext) else {
+            throw .damaged(profile: profile.name)
+        }
+        return credential
+    }
+
+    /// Replaces the credential of `profile` (for example after a refresh), in one transaction
+    /// with its expiry.
+    public func updateCredential(_ credential: Credential, for profile: Profile) throws(VaultError) {
+        try write {
+            let sealed = try sealCredential(credential, profileID: profile.id)
+            var expiry: Statement.Value = .null
+            if case let .oauth(tokens) = credential { expiry = .integer(tokens.expiresAt) }
+            try database.prepare(
+                "UPDATE profiles SET credential = ?, access_expires_at = ?, updated_at = ? WHERE id = ?"
+            ).bind(.blob(sealed), expiry, .integer(clock.seconds()), .text(profile.id)).run()
+            if database.changes == 0 { throw VaultError.profileNotFound(profile.name) }
+        }
+    }
+
+    /// Renames a profile. Its id, credential and active state stay as they were.
+    public func rename(_ oldName: String, to newName: String) throws(VaultError) {
+        try write {
+            do {
+                try database.prepare("UPDATE profiles SET name = ?, updated_at = ? WHERE name = ?")
+                    .bind(.text(newName), .integer(clock.seconds()), .text(oldName)).run()
+            } catch let error as SQLiteError where error.isUniqueViolation {
+                throw VaultError.profileExists(newName)
+            }
+            if database.changes == 0 { throw VaultError.profileNotFound(oldName) }
+        }
+    }
+
+    /// Removes a profile, and clears the active profile if it was this one.
+    public func remove(_ name: String) throws(VaultError) {
+        try write {
+            guard let profile = try profile(named: name) else {
+                throw VaultError.profileNotFound(name)
+            }
+            try database.prepare("DELETE FROM profiles WHERE id = ?").bind(.text(profile.id)).run()
+            try database.prepare("DELETE FROM meta WHERE key = ? AND value = ?")
+                .bind(.text(Self.activeProfileKey), .text(profile.id)).run()
+        }
+    }
+
+    /// Records that `profile` was used now; skipped when it was recorded in the last minute,
+    /// and written without waiting for the disk, since a lost stamp costs nothing.
+    public func markUsed(_ profile: Profile) {
+        let now = clock.seconds()
+        if let last = profile.lastUsedAt, now - last < 60, now >= last { return }
+        try? database.execute("PRAGMA synchronous = NORMAL")
+        try? database.prepare("UPDATE profiles SET last_used_at = ? WHERE id = ?")
+            .bind(.integer(now), .text(profile.id)).run()
+        try? database.execute("PRAGMA synchronous = FULL")
+    }
+
+    // MARK: Active profile
+
+    /// The globally active profile, if one is set and still exists.
+    public func activeProfile() throws(VaultError) -> Profile? {
+        let id: String? = try read {
+            let statement = try database.prepare("SELECT value FROM meta WHERE key = ?")
+            try statement.bind(.text(Self.activeProfileKey))
+            return try statement.step() ? statement.text(at: 0) : nil
+        }
+        guard let id else { return nil }
+        return try profile(id: id)
+    }
+
+    /// Makes the profile called `name` the active one (nil clears it).
+    public func setActive(_ name: String?) throws(VaultError) {
+        try write {
+            guard let name else {
+                try database.prepare("DELETE FROM meta WHERE key = ?")
+                    .bind(.text(Self.activeProfileKey)).run()
+                return
+            }
+            guard let profile = try profile(named: name) else {
+                throw VaultError.profileNotFound(name)
+            }
+            try database.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
+                .bind(.text(Self.activeProfileKey), .text(profile.id)).run()
+        }
+    }
+
+    // MARK: Plumbing
+
+    private func metaValue(_ key: String) throws(SQLiteError) -> [UInt8]? {
+        let statement = try database.prepare("SELECT value FROM meta WHERE key = ?")
+        try statement.bind(.text(key))
+        return try statement.step() ? statement.blob(at: 0) : nil
+    }
+
+    private func seal(_ plaintext: [UInt8], associatedData: [UInt8]) throws -> [UInt8] {
+        let bytes = plaintext.withUnsafeBytes { SecureBytes(copying: $0) }
+        return try SealedBox.seal(bytes, key: key, associatedData: associatedData)
+    }
+
+    private func sealCredential(_ credential: Credential, profileID: String) throws -> [UInt8] {
+        try SealedBox.seal(
+            CredentialCoding.encode(credential), key: key,
+            associatedData: SealedBox.associatedData(profileID: profileID, field: "credential"))
+    }
+
+    /// Runs `body` in a write transaction, translating every failure to a `VaultError`.
+    private func write<R>(_ body: () throws -> R) throws(VaultError) -> R {
+        do {
+            return try database.transaction(body)
+        } catch {
+            throw Self.translate(error, path: home.vaultPath)
+        }
+    }
+
+    /// Runs a read, translating every failure to a `VaultError`.
+    private func read<R>(_ body: () throws -> R) throws(VaultError) -> R {
+        do {
+            return try body()
+        } catch {
+            throw Self.translate(error, path: home.vaultPath)
+        }
+    }
+
+    static func translate(_ error: any Error, path: String) -> VaultError {
+        switch error {
+        case let error as VaultError: return error
+        case let error as SQLiteError where error.isCorrupt: return .corrupt(path: path)
+        case let error as SQLiteError: return .database(error)
+        case let error as SystemError: return .system(error)
+        default: return .database(SQLiteError(code: 1, message: "\(error)"))
+        }
+    }
+
+    private static func profile(from statement: Statement) -> Profile {
+        Profile(
+            id: statement.text(at: 0),
+            name: statement.text(at: 1),
+            kind: Profile.Kind(rawValue: statement.text(at: 2)) ?? .apiKey,
+            clientID: statement.optionalText(at: 3),
+            oauthHost: statement.optionalText(at: 4),
+            baseURL: statement.text(at: 5),
+            createdAt: statement.int64(at: 6),
+            updatedAt: statement.int64(at: 7),
+            lastUsedAt: statement.optionalInt64(at: 8),
+            accessExpiresAt: statement.optionalInt64(at: 9))
+    }
+
+    private static func values(of profile: Profile) -> [Statement.Value] {
+        [
+            .text(profile.id), .text(profile.name), .text(profile.kind.rawValue),
+            profile.clientID.map { .text($0) } ?? .null,
+            profile.oauthHost.map { .text($0) } ?? .null,
+            .text(profile.baseURL), .integer(profile.createdAt), .integer(profile.updatedAt),
+            profile.lastUsedAt.map { .integer($0) } ?? .null,
+            profile.accessExpiresAt.map { .integer($0) } ?? .null,
+        ]
+    }
+}

@@ -1,0 +1,27 @@
+/// The vault's schema, one migration per `user_version` step. Migrations only ever append.
+enum VaultSchema {
+    /// Statement lists; migration `i` takes the schema from version `i` to `i + 1`.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value BLOB NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE profiles (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('oauth', 'api-key')),
+            client_id TEXT,
+            oauth_host TEXT,
+            base_url TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            last_used_at INTEGER,
+            access_expires_at INTEGER,
+            credential BLOB NOT NULL
+        );
+        """
+    ]
+
+    static var currentVersion: Int { migrations.count }
+}
