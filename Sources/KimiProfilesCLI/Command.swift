@@ -1,0 +1,67 @@
+/// A command as a value: static metadata for help and parsing, validation in `init`, and
+/// `run(context)` (the shape of swift-argument-parser's commands, without the dependency).
+protocol Command: Sendable {
+    static var name: String { get }
+    static var aliases: [String] { get }
+    /// One line for the command list.
+    static var abstract: String { get }
+    /// The usage line after `kimi-profiles`.
+    static var usage: String { get }
+    /// Paragraphs shown by `help COMMAND`.
+    static var discussion: String { get }
+    static var options: [OptionSpec] { get }
+    /// Whether the first operand ends option parsing (`exec -- cmd --its-own-flags`).
+    static var stopsAtOperand: Bool { get }
+
+    /// Validates the parsed arguments.
+    init(_ arguments: ParsedArguments) throws
+
+    /// Runs the command and returns its exit status.
+    func run(_ context: Context) throws -> Int32
+}
+
+extension Command {
+    static var aliases: [String] { [] }
+    static var discussion: String { "" }
+    static var stopsAtOperand: Bool { false }
+}
+
+/// Every command, in the order help lists them.
+let allCommands: [any Command.Type] = [
+    AddCommand.self,
+    ListCommand.self,
+    UseCommand.self,
+    CurrentCommand.self,
+    ShowCommand.self,
+    RenameCommand.self,
+    RemoveCommand.self,
+    TokenCommand.self,
+    EnvCommand.self,
+    ExecCommand.self,
+    HelpCommand.self,
+]
+
+/// The command called `name` or one of its aliases.
+func command(named name: String) -> (any Command.Type)? {
+    allCommands.first { $0.name == name || $0.aliases.contains(name) }
+}
+
+extension ParsedArguments {
+    /// The single operand a command requires, or a usage error naming it.
+    func operand(_ label: String, for command: any Command.Type) throws -> String {
+        guard let first = positionals.first else {
+            throw UsageError("missing \(label)", command: command)
+        }
+        if positionals.count > 1 {
+            throw UsageError("unexpected argument '\(positionals[1])'", command: command)
+        }
+        return first
+    }
+
+    /// Fails when any operand was given to a command that takes none.
+    func noOperands(for command: any Command.Type) throws {
+        if let first = positionals.first {
+            throw UsageError("unexpected argument '\(first)'", command: command)
+        }
+    }
+}
