@@ -19,10 +19,14 @@ public struct BinaryRunner: Sendable {
 
     public let home: String
     public var environment: [String: String]
+    /// The working folder when a run names none: inside the temporary folder, so no
+    /// `.kimi-profile` of the developer's can apply.
+    public let directory: String
 
     /// A runner whose home folders live in `folder`.
     public init(folder: TemporaryDirectory, environment: [String: String] = [:]) {
         home = folder.url("kimi-home")
+        directory = folder.path
         var base: [String: String] = [
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "HOME": folder.url("user-home"),
@@ -58,7 +62,8 @@ public struct BinaryRunner: Sendable {
         var env = environment
         for (key, value) in extra { env[key] = value }
         return Self.launch(
-            Self.executable, arguments, environment: env, stdin: stdin, cwd: cwd, timeout: timeout)
+            Self.executable, arguments, environment: env, stdin: stdin, cwd: cwd ?? directory,
+            timeout: timeout)
     }
 
     /// Runs any program; used for the shell wrappers that observe exit statuses.

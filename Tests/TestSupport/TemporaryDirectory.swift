@@ -8,7 +8,10 @@ public final class TemporaryDirectory: @unchecked Sendable {
     public let path: String
 
     public init(_ label: String = "kimi-profiles-test") {
-        var template = Array((NSTemporaryDirectory() + "/\(label).XXXXXX").utf8CString)
+        // realpath: paths the binary reports (readlink, getcwd) are canonical, so the test's
+        // must be too (NSTemporaryDirectory ends in a slash, and /tmp may be a link).
+        let base = URL(fileURLWithPath: NSTemporaryDirectory()).resolvingSymlinksInPath().path
+        var template = Array((base + "/\(label).XXXXXX").utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(created != nil, "mkdtemp failed")
         path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

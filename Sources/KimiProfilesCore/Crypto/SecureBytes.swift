@@ -21,13 +21,9 @@ public final class SecureBytes: @unchecked Sendable {
         self.count = count
         pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
-        do {
-            try initialize(UnsafeMutableRawBufferPointer(start: pointer, count: count))
-        } catch {
-            OPENSSL_cleanse(pointer, max(count, 1))
-            pointer.deallocate()
-            throw error
-        }
+        // Every stored property is set, so if `initialize` throws, deinit still runs and
+        // wipes and frees the memory: it must not be freed here too.
+        try initialize(UnsafeMutableRawBufferPointer(start: pointer, count: count))
     }
 
     /// Takes a copy of `bytes` and wipes the source array in place.
