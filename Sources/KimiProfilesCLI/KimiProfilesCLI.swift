@@ -18,7 +18,7 @@ public enum KimiProfilesCLI {
                 return ExitStatus.usage
             }
             switch first {
-            case "--version", "-V", "version":
+            case "--version", "-V":
                 context.stdout.line("kimi-profiles \(version)")
                 return ExitStatus.success
             case "--help", "-h":

@@ -74,6 +74,10 @@ final class ProfilesEndToEndTests: EndToEndTestCase {
         let object = jsonObject(json.stdout)
         XCTAssertEqual(object["name"] as? String, "work")
         XCTAssertEqual(object["active"] as? Bool, true)
+        let unknown = cli.run(["show", "nope"])
+        XCTAssertEqual(unknown.status, 3, unknown.output)
+        XCTAssertTrue(unknown.stderr.contains("no profile named 'nope'"), unknown.stderr)
+        XCTAssertEqual(cli.run(["show", "work", "-p", "personal"]).status, 2)
         assertNoSecrets(text.output + json.output)
     }
 

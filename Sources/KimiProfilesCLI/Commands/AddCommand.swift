@@ -10,7 +10,7 @@ struct AddCommand: Command {
     static let discussion = """
         The key is read from standard input, never from the command line: at a terminal it is
         asked for without echo; otherwise the whole of standard input is the key. Nothing is
-        sent over the network. The first profile added becomes the active one.
+        sent over the network. When no profile is active, the new one becomes active.
 
         OAuth login with the device flow (add without --api-key-stdin) is not in this version.
         """

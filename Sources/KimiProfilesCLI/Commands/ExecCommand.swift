@@ -12,18 +12,18 @@ struct ExecCommand: Command {
         Sets KIMI_PROFILE, KIMI_API_KEY, KIMI_BASE_URL, KIMI_CLIENT_ID (OAuth profiles) and
         OPENCODE_CONFIG_CONTENT (merged into any JSON already there), then replaces itself with
         COMMAND, found on PATH. The exit status is the command's own; 127 when it is not found,
-        126 when it cannot be executed. Inside another exec session (KIMI_PROFILE set), a
-        .kimi-profile naming another profile is refused unless -p is given.
+        126 when it cannot be executed. When KIMI_PROFILE is set (by an enclosing exec or by
+        the shell) and this folder's .kimi-profile names another profile, exec refuses to
+        guess: pass -p to choose.
 
         This version passes the credential itself for every profile kind, as --no-proxy will;
-        the credential proxy for OAuth profiles is not in it yet. --quiet is accepted for
-        scripts and has nothing to silence yet.
+        the credential proxy for OAuth profiles is not in it yet.
         """
     static let options: [OptionSpec] = [
         .profile,
         OptionSpec("anthropic", help: "also set ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY (Claude Code)"),
         OptionSpec("no-proxy", help: "pass the credential itself (the only mode in this version)"),
-        OptionSpec("quiet", short: "q", help: "print nothing of its own after the command"),
+        OptionSpec("quiet", short: "q", help: "accepted for scripts; this version prints nothing of its own"),
     ]
     static let stopsAtOperand = true
 
@@ -60,8 +60,8 @@ struct ExecCommand: Command {
     }
 
     /// Inside an exec session KIMI_PROFILE is set, and it outranks `.kimi-profile`. When this
-    /// folder's file names another profile, running silently with the outer one would surprise,
-    /// so it is refused unless -p says which one is meant.
+    /// folder's file names another profile, running silently with the outer one would surprise
+    /// (and so would switching), so it is refused unless -p says which one is meant.
     private func refuseNesting(_ context: Context) throws {
         guard explicit == nil, let outer = context.environment["KIMI_PROFILE"], !outer.isEmpty,
             let path = ProjectFile.find(from: context.workingDirectory),

@@ -18,13 +18,23 @@ struct ShowCommand: Command {
         }
         name = arguments.positionals.first
         explicit = arguments.value("profile")
+        if name != nil && explicit != nil {
+            throw UsageError("give NAME or -p NAME, not both", command: Self.self)
+        }
         json = arguments.has("json")
     }
 
     func run(_ context: Context) throws -> Int32 {
         let vault = try context.openVault(create: false)
-        let resolution = try context.resolver(explicit: name ?? explicit).resolve(in: vault)
-        let profile = resolution.profile
+        let profile: Profile
+        if let name {
+            guard let found = try vault?.profile(named: name) else {
+                throw VaultError.profileNotFound(name)
+            }
+            profile = found
+        } else {
+            profile = try context.resolver(explicit: explicit).resolve(in: vault).profile
+        }
         let now = context.clock.seconds()
         let state = vault.map { ProfileState.of(profile, in: $0, now: now) } ?? .damaged
         let active = try vault?.activeProfile()?.id == profile.id

@@ -11,7 +11,7 @@ public enum SHA256 {
         var digest = [UInt8](repeating: 0, count: byteCount)
         var length: UInt32 = 0
         let ok =
-            EVP_DigestInit_ex(context, OpenSSL.shared.sha256, nil) == 1
+            EVP_DigestInit_ex(context, OpenSSL.sha256.pointer, nil) == 1
             && EVP_DigestUpdate(context, data.baseAddress, data.count) == 1
             && digest.withUnsafeMutableBufferPointer {
                 EVP_DigestFinal_ex(context, $0.baseAddress, &length) == 1

@@ -8,7 +8,8 @@ public enum ExecError: Error, Equatable, Sendable, CustomStringConvertible {
     case failed(String, Errno)
     /// The caller's OPENCODE_CONFIG_CONTENT is not a JSON object, so it cannot be merged.
     case invalidOpenCodeConfig
-    /// Already inside another profile's `exec` session.
+    /// KIMI_PROFILE (an enclosing `exec`, or the shell) and this folder's `.kimi-profile`
+    /// disagree, and no `-p` says which is meant.
     case nested(outer: String, requested: String, source: ProfileSource)
 
     public var description: String {
@@ -23,7 +24,7 @@ public enum ExecError: Error, Equatable, Sendable, CustomStringConvertible {
             return "OPENCODE_CONFIG_CONTENT is set but is not a JSON object, so it cannot be merged"
         case let .nested(outer, requested, source):
             return
-                "already inside an exec session of profile '\(outer)' (KIMI_PROFILE), but \(source.description) names '\(requested)'"
+                "KIMI_PROFILE names '\(outer)' (set by an enclosing exec or by the shell), but \(source.description) names '\(requested)'"
         }
     }
 
@@ -38,7 +39,7 @@ public enum ExecError: Error, Equatable, Sendable, CustomStringConvertible {
     public var hint: String? {
         switch self {
         case let .nested(_, requested, _):
-            return "pass -p \(requested) to switch profiles explicitly"
+            return "pass -p \(requested) to use it, or -p NAME for any other profile"
         case .invalidOpenCodeConfig:
             return "unset OPENCODE_CONFIG_CONTENT or make it a JSON object"
         default:

@@ -62,7 +62,7 @@ public struct LaunchEnvironment {
             root = members
         }
         // A placeholder stands where the credential goes; it is replaced byte for byte below.
-        let placeholder = "kimi-profiles-credential-" + SecureRandom.hex(count: 16)
+        let placeholder = "kimi-profiles-credential-" + KernelRandom.hex(count: 16)
         var providers: [String: JSONValue] = [:]
         if case let .object(members)? = root["provider"] { providers = members }
         var entry: [String: JSONValue] = [:]

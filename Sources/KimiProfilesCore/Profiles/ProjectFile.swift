@@ -38,7 +38,10 @@ public enum ProjectFile {
         } catch {
             throw .unreadableProjectFile(path: path, reason: error.description)
         }
-        guard let name = name(in: String(decoding: bytes, as: UTF8.self)) else {
+        var text = String(decoding: bytes, as: UTF8.self)
+        // Some editors start UTF-8 files with a byte-order mark; it is not part of the name.
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        guard let name = name(in: text) else {
             throw .emptyProjectFile(path: path)
         }
         if let problem = ProfileName.problem(with: name) {

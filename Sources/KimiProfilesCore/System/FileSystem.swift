@@ -121,7 +121,11 @@ public enum FileSystem {
         } catch {
             throw .io(operation: "create", path: path, errno: error)
         }
-        close(fd)
+        defer { close(fd) }
+        // open applies the umask to a new file; fchmod gives the mode that was asked for.
+        if fchmod(fd, mode) != 0 {
+            throw .io(operation: "set the mode of", path: path, errno: .current)
+        }
     }
 
     /// Sets the mode of `path`.
@@ -136,8 +140,9 @@ public enum FileSystem {
         var trimmed = Substring(path)
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
         guard let slash = trimmed.lastIndex(of: "/") else { return "." }
-        if slash == trimmed.startIndex { return "/" }
-        return String(trimmed[..<slash])
+        var parent = trimmed[..<slash]
+        while parent.count > 1, parent.hasSuffix("/") { parent = parent.dropLast() }
+        return parent.isEmpty ? "/" : String(parent)
     }
 
     /// `folder/name`, without doubling the slash.
@@ -148,7 +153,7 @@ public enum FileSystem {
     private static func writeTemporary(
         beside path: String, bytes: UnsafeRawBufferPointer, mode: mode_t
     ) throws(SystemError) -> String {
-        let suffix = SecureRandom.hex(count: 8)
+        let suffix = KernelRandom.hex(count: 8)
         let temporary = path + ".tmp-" + suffix
         let fd: Int32
         do {

@@ -57,6 +57,13 @@ final class ProjectFileTests: XCTestCase {
         }
     }
 
+    func testAByteOrderMarkIsNotPartOfTheName() throws {
+        let folder = TemporaryDirectory()
+        let path = folder.path + "/.kimi-profile"
+        writeFile(path, [0xEF, 0xBB, 0xBF] + Array("work\n".utf8), mode: 0o644)
+        XCTAssertEqual(try ProjectFile.read(path), "work")
+    }
+
     func testReadEmptyMissingAndOversizedFiles() {
         let folder = TemporaryDirectory()
         let path = folder.path + "/.kimi-profile"

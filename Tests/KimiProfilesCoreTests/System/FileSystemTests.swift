@@ -165,6 +165,8 @@ final class FileSystemTests: XCTestCase {
         XCTAssertEqual(FileSystem.parentPath(of: ""), ".")
         XCTAssertEqual(FileSystem.parentPath(of: "a/b"), "a")
         XCTAssertEqual(FileSystem.parentPath(of: "./a"), ".")
+        XCTAssertEqual(FileSystem.parentPath(of: "/a//b"), "/a")
+        XCTAssertEqual(FileSystem.parentPath(of: "//x"), "/")
     }
 
     func testJoin() {

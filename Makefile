@@ -1,0 +1,56 @@
+# kimi-profiles: `make install` builds and installs; `make test` runs every test.
+# Both install the Debian packages they need first (as root, or through sudo).
+
+PREFIX ?= $(HOME)/.local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+SWIFT  ?= swift
+RELEASE_FLAGS = -c release --static-swift-stdlib --product kimi-profiles
+
+BUILD_PACKAGES = libssl-dev libsqlite3-dev
+TEST_PACKAGES  = $(BUILD_PACKAGES) mandoc
+
+.PHONY: all build install uninstall test bench deps test-deps clean
+
+all: build
+
+# Installs the packages listed in $(1) that dpkg does not have yet.
+define ensure_packages
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing:$$missing"; \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call ensure_packages,$(BUILD_PACKAGES))
+
+test-deps:
+	$(call ensure_packages,$(TEST_PACKAGES))
+
+build: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+install: build
+	install -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man5"
+	install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/kimi-profiles" "$(DESTDIR)$(BINDIR)/kimi-profiles"
+	install -m 0644 Manpages/kimi-profiles.1 "$(DESTDIR)$(MANDIR)/man1/kimi-profiles.1"
+	install -m 0644 Manpages/kimi-profile.5 "$(DESTDIR)$(MANDIR)/man5/kimi-profile.5"
+	@echo "installed $(DESTDIR)$(BINDIR)/kimi-profiles"
+	@"$(DESTDIR)$(BINDIR)/kimi-profiles" --version
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/kimi-profiles" "$(DESTDIR)$(MANDIR)/man1/kimi-profiles.1" \
+		"$(DESTDIR)$(MANDIR)/man5/kimi-profile.5"
+
+# XCTest only: its summary ("Executed N tests, with 0 failures") is the last line printed.
+test: test-deps
+	$(SWIFT) test --disable-swift-testing
+
+bench: deps
+	scripts/bench
+
+clean:
+	rm -rf .build
