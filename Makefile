@@ -5,12 +5,17 @@ PREFIX ?= $(HOME)/.local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 SWIFT  ?= swift
-RELEASE_FLAGS = -c release --static-swift-stdlib --product kimi-profiles
+# The installed binary links the Swift runtime and libstdc++ statically: together they take
+# about 1.5 ms off every start (measured with scripts/bench). GNU ld applies every -L to every -l,
+# so a folder holding only libstdc++.a makes the runtime's -lstdc++ resolve to the archive.
+# libssl, libcrypto and libsqlite3 stay shared, so Debian's security updates reach them.
+STATIC_CXX   = $(CURDIR)/.build/static-libstdc++
+RELEASE_FLAGS = -c release --static-swift-stdlib --product kimi-profiles -Xlinker -L$(STATIC_CXX)
 
 BUILD_PACKAGES = libssl-dev libsqlite3-dev
 TEST_PACKAGES  = $(BUILD_PACKAGES) mandoc
 
-.PHONY: all build install uninstall test bench deps test-deps clean
+.PHONY: all build bin-path install uninstall test bench deps test-deps clean
 
 all: build
 
@@ -30,12 +35,21 @@ deps:
 test-deps:
 	$(call ensure_packages,$(TEST_PACKAGES))
 
-build: deps
+build: deps $(STATIC_CXX)
 	$(SWIFT) build $(RELEASE_FLAGS)
+
+$(STATIC_CXX):
+	@mkdir -p "$@"; archive="$$(gcc -print-file-name=libstdc++.a 2>/dev/null)"; \
+	if [ -f "$$archive" ]; then ln -sf "$$archive" "$@/libstdc++.a"; \
+	else echo "note: no libstdc++.a; linking libstdc++ dynamically"; fi
+
+# The path of the release binary, for scripts.
+bin-path:
+	@echo "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/kimi-profiles"
 
 install: build
 	install -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man5"
-	install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/kimi-profiles" "$(DESTDIR)$(BINDIR)/kimi-profiles"
+	install -m 0755 "$$($(MAKE) -s bin-path)" "$(DESTDIR)$(BINDIR)/kimi-profiles"
 	install -m 0644 Manpages/kimi-profiles.1 "$(DESTDIR)$(MANDIR)/man1/kimi-profiles.1"
 	install -m 0644 Manpages/kimi-profile.5 "$(DESTDIR)$(MANDIR)/man5/kimi-profile.5"
 	@echo "installed $(DESTDIR)$(BINDIR)/kimi-profiles"

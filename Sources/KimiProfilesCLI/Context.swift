@@ -33,16 +33,16 @@ public struct Context {
     public static func live() -> Context {
         let descriptors = Descriptors.snapshot()
         var environment: [String: String] = [:]
+        environment.reserveCapacity(64)
         var pointer = environ
         while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                let name = String(text[..<equals])
-                if environment[name] == nil {
-                    environment[name] = String(text[text.index(after: equals)...])
-                }
-            }
             pointer += 1
+            guard let equals = strchr(entry, Int32(UInt8(ascii: "="))) else { continue }
+            let name = String(
+                decoding: UnsafeRawBufferPointer(start: entry, count: entry.distance(to: equals)),
+                as: UTF8.self)
+            // The first definition wins, as getenv(3) does.
+            if environment[name] == nil { environment[name] = String(cString: equals + 1) }
         }
         var directory = "/"
         if let cwd = getcwd(nil, 0) {
