@@ -29,6 +29,7 @@ extension Command {
 /// Every command, in the order help lists them.
 let allCommands: [any Command.Type] = [
     AddCommand.self,
+    LoginCommand.self,
     ListCommand.self,
     UseCommand.self,
     CurrentCommand.self,

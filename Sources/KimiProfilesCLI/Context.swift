@@ -14,10 +14,17 @@ public struct Context {
     public let stdin: Input
     public let stdout: Output
     public let stderr: Output
+    /// Waiting between polls and retries.
+    public var sleeper: Sleeper
+    /// Makes the network transport; called only by commands that go online, so `exec` with a
+    /// fresh token never sets up TLS.
+    public var makeTransport: @Sendable ([String: String]) -> any HTTPTransport
 
     public init(
         environment: [String: String], workingDirectory: String, clock: Clock,
-        descriptors: Descriptors, stdin: Input, stdout: Output, stderr: Output
+        descriptors: Descriptors, stdin: Input, stdout: Output, stderr: Output,
+        sleeper: Sleeper = .system,
+        makeTransport: @escaping @Sendable ([String: String]) -> any HTTPTransport = NetworkTransport.make
     ) {
         self.environment = environment
         self.workingDirectory = workingDirectory
@@ -26,6 +33,32 @@ public struct Context {
         self.stdin = stdin
         self.stdout = stdout
         self.stderr = stderr
+        self.sleeper = sleeper
+        self.makeTransport = makeTransport
+    }
+
+    /// Debug lines on stderr when `KIMI_PROFILES_DEBUG=1` or `DEBUG` names kimi-profiles
+    /// (SPEC §7). The lines never hold a secret (see `DebugLog`).
+    var log: DebugLog {
+        let flag = environment["KIMI_PROFILES_DEBUG"] ?? ""
+        let debug = environment["DEBUG"] ?? ""
+        let on =
+            (!flag.isEmpty && flag != "0")
+            || debug.split(separator: ",").contains { $0 == "*" || $0.hasPrefix("kimi-profiles") }
+        guard on else { return .off }
+        let stderr = UncheckedOutput(output: self.stderr)
+        return DebugLog { line in
+            stderr.output.line("kimi-profiles: debug: " + line)
+            stderr.output.flush()
+        }
+    }
+
+    /// The network transport, with this context's environment (proxies, trust store).
+    func transport() -> any HTTPTransport { makeTransport(environment) }
+
+    /// The refresher that every command needing a token shares.
+    func refresher(_ vault: Vault) -> TokenRefresher {
+        TokenRefresher(vault: vault, transport: LazyTransport { self.transport() }, clock: clock, sleeper: sleeper, log: log)
     }
 
     /// The process's own context. Takes the descriptor snapshot first, before anything opens a

@@ -13,13 +13,9 @@ struct CredentialSession {
         let resolution = try context.resolver(explicit: explicit).resolve(in: vault)
         guard let vault else { throw ProfileError.noneSelected }
         let profile = resolution.profile
-        let credential = try vault.credential(for: profile)
-        if case let .oauth(tokens) = credential, tokens.expiresAt <= context.clock.seconds() {
-            throw CommandFailure(
-                ExitStatus.loginRequired,
-                "the access token of '\(profile.name)' has expired, and this version cannot refresh it yet",
-                hint: "use an API-key profile until OAuth support arrives")
-        }
+        // An API key, or an access token with time to spare, needs no network; anything else
+        // is refreshed by the one refresher of SPEC §7.
+        let credential = try context.refresher(vault).freshCredential(for: profile)
         vault.markUsed(profile)
         return CredentialSession(profile: profile, source: resolution.source, credential: credential)
     }

@@ -28,6 +28,14 @@ enum Formatting {
         return hours == 0 ? "\(s / 86400)d" : "\(s / 86400)d \(hours)h"
     }
 
+    /// A countdown as `m:ss` (or `h:mm:ss`).
+    static func clock(_ seconds: Int64) -> String {
+        let s = max(0, seconds)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        if s >= 3600 { return "\(s / 3600):\(two((s % 3600) / 60)):\(two(s % 60))" }
+        return "\(s / 60):\(two(s % 60))"
+    }
+
     /// "5m ago", "just now", or "never".
     static func ago(_ seconds: Int64?, now: Int64) -> String {
         guard let seconds else { return "never" }

@@ -8,6 +8,8 @@ enum ProfileState: String {
     case valid
     /// An OAuth profile whose access token has expired; the next use refreshes it.
     case refreshable
+    /// An OAuth profile whose refresh token was rejected: `login` is needed.
+    case loginRequired = "login-required"
     /// The sealed credential does not open.
     case damaged
 
@@ -23,6 +25,7 @@ enum ProfileState: String {
         case .apiKey:
             return .ready
         case .oauth:
+            if profile.loginRequired { return .loginRequired }
             if let expiry = profile.accessExpiresAt, expiry > now { return .valid }
             return .refreshable
         }
@@ -32,6 +35,7 @@ enum ProfileState: String {
     func summary(_ profile: Profile, now: Int64) -> String {
         switch self {
         case .valid: return "valid for " + Formatting.duration((profile.accessExpiresAt ?? now) - now)
+        case .loginRequired: return "login required"
         default: return rawValue
         }
     }

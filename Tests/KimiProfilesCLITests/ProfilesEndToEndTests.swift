@@ -112,14 +112,6 @@ final class ProfilesEndToEndTests: EndToEndTestCase {
         assertNoSecrets(duplicate.output + empty.output + spaced.output)
     }
 
-    func testAddWithoutKeySaysOAuthIsNotAvailableYet() {
-        let result = cli.run(["add", "work"])
-        XCTAssertEqual(result.status, 2, result.output)
-        XCTAssertTrue(result.stderr.contains("device flow"), result.stderr)
-        XCTAssertTrue(result.stderr.contains("--api-key-stdin"), result.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: vaultPath))
-    }
-
     func testWarnsAboutKeysThatAreNotKimiForCoding() {
         let result = cli.run(["add", "platform", "--api-key-stdin"], stdin: "sk-platformkey123\n")
         XCTAssertEqual(result.status, 0, result.output)

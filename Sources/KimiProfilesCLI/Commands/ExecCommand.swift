@@ -16,8 +16,10 @@ struct ExecCommand: Command {
         the shell) and this folder's .kimi-profile names another profile, exec refuses to
         guess: pass -p to choose.
 
-        This version passes the credential itself for every profile kind, as --no-proxy will;
-        the credential proxy for OAuth profiles is not in it yet.
+        For an OAuth profile the access token is refreshed first when less than max(300 s,
+        half its lifetime) remains. This version passes the credential itself for every
+        profile kind, as --no-proxy does; the credential proxy that keeps OAuth tokens fresh
+        for long sessions is not in it yet, so a session outliving its token needs a restart.
         """
     static let options: [OptionSpec] = [
         .profile,

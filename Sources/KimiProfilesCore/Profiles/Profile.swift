@@ -22,11 +22,15 @@ public struct Profile: Sendable, Equatable {
     public var lastUsedAt: Int64?
     /// When the stored access token expires (OAuth profiles), Unix seconds.
     public var accessExpiresAt: Int64?
+    /// The device id sent in `X-Msh-Device-Id`, stable for the profile (OAuth profiles).
+    public var deviceID: String?
+    /// Set when the server rejected the refresh token; cleared by a new login.
+    public var loginRequired: Bool
 
     public init(
         id: String, name: String, kind: Kind, clientID: String? = nil, oauthHost: String? = nil,
         baseURL: String, createdAt: Int64, updatedAt: Int64, lastUsedAt: Int64? = nil,
-        accessExpiresAt: Int64? = nil
+        accessExpiresAt: Int64? = nil, deviceID: String? = nil, loginRequired: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -38,5 +42,7 @@ public struct Profile: Sendable, Equatable {
         self.updatedAt = updatedAt
         self.lastUsedAt = lastUsedAt
         self.accessExpiresAt = accessExpiresAt
+        self.deviceID = deviceID
+        self.loginRequired = loginRequired
     }
 }

@@ -18,7 +18,7 @@ public final class Vault {
     private static let keyCheckPlaintext = Array("kimi-profiles key check v1".utf8)
     private static let activeProfileKey = "active-profile"
     private static let columns =
-        "id, name, kind, client_id, oauth_host, base_url, created_at, updated_at, last_used_at, access_expires_at"
+        "id, name, kind, client_id, oauth_host, base_url, created_at, updated_at, last_used_at, access_expires_at, device_id, login_required"
 
     private init(home: HomeFolder, database: Database, key: SymmetricKey, clock: Clock) {
         self.home = home
@@ -191,7 +191,7 @@ public final class Vault {
                 try database.prepare(
                     """
                     INSERT INTO profiles (\(Self.columns), credential)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
                 ).bind(Self.values(of: profile) + [.blob(sealed)]).run()
             } catch let error as SQLiteError where error.isUniqueViolation {
@@ -223,17 +223,29 @@ public final class Vault {
         return credential
     }
 
-    /// Replaces the credential of `profile` (for example after a refresh), in one transaction
-    /// with its expiry.
+    /// Replaces the credential of `profile` (after a refresh or a new login), in one
+    /// transaction with its expiry, and clears the login-required mark: the access token and
+    /// the single-use refresh token that came with it are never stored apart.
     public func updateCredential(_ credential: Credential, for profile: Profile) throws(VaultError) {
         try write {
             let sealed = try sealCredential(credential, profileID: profile.id)
             var expiry: Statement.Value = .null
             if case let .oauth(tokens) = credential { expiry = .integer(tokens.expiresAt) }
             try database.prepare(
-                "UPDATE profiles SET credential = ?, access_expires_at = ?, updated_at = ? WHERE id = ?"
+                """
+                UPDATE profiles SET credential = ?, access_expires_at = ?, updated_at = ?,
+                login_required = 0 WHERE id = ?
+                """
             ).bind(.blob(sealed), expiry, .integer(clock.seconds()), .text(profile.id)).run()
             if database.changes == 0 { throw VaultError.profileNotFound(profile.name) }
+        }
+    }
+
+    /// Marks `profile` as needing a new login (its refresh token was rejected), or clears it.
+    public func setLoginRequired(_ required: Bool, for profile: Profile) throws(VaultError) {
+        try write {
+            try database.prepare("UPDATE profiles SET login_required = ? WHERE id = ?")
+                .bind(.integer(required ? 1 : 0), .text(profile.id)).run()
         }
     }
 
@@ -360,7 +372,9 @@ public final class Vault {
             createdAt: statement.int64(at: 6),
             updatedAt: statement.int64(at: 7),
             lastUsedAt: statement.optionalInt64(at: 8),
-            accessExpiresAt: statement.optionalInt64(at: 9))
+            accessExpiresAt: statement.optionalInt64(at: 9),
+            deviceID: statement.optionalText(at: 10),
+            loginRequired: statement.int64(at: 11) != 0)
     }
 
     private static func values(of profile: Profile) -> [Statement.Value] {
@@ -371,6 +385,8 @@ public final class Vault {
             .text(profile.baseURL), .integer(profile.createdAt), .integer(profile.updatedAt),
             profile.lastUsedAt.map { .integer($0) } ?? .null,
             profile.accessExpiresAt.map { .integer($0) } ?? .null,
+            profile.deviceID.map { .text($0) } ?? .null,
+            .integer(profile.loginRequired ? 1 : 0),
         ]
     }
 }

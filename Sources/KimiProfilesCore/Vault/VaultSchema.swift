@@ -20,7 +20,11 @@ enum VaultSchema {
             access_expires_at INTEGER,
             credential BLOB NOT NULL
         );
+        """,
         """
+        ALTER TABLE profiles ADD COLUMN device_id TEXT;
+        ALTER TABLE profiles ADD COLUMN login_required INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     static var currentVersion: Int { migrations.count }
