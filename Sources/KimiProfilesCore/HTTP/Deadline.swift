@@ -23,9 +23,6 @@ struct Deadline: Comparable, Sendable {
         return Deadline(nanoseconds: now().nanoseconds + UInt64(clamped * 1e9))
     }
 
-    /// Never, for practical purposes.
-    static let distant = Deadline(nanoseconds: UInt64.max / 2)
-
     /// Whole milliseconds left, rounded up so that a wait never ends just before the deadline;
     /// 0 once it has passed. Fits `poll()`'s `int` timeout.
     var millisecondsLeft: Int32 {
