@@ -20,29 +20,28 @@ struct HTTPProxySettings: Sendable {
         var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
-    let proxy: Proxy?
+    /// The variable that names the proxy, and its value (parsed only when a request needs it).
+    private let setting: (variable: String, value: String)?
     /// Lowercased host suffixes, or `*`.
     let exemptions: [String]
 
-    init(environment: [String: String]) throws(HTTPError) {
+    init(environment: [String: String]) {
         func variable(_ names: String...) -> (String, String)? {
             for name in names {
                 if let value = environment[name]?.trimmingSpaces, !value.isEmpty { return (name, value) }
             }
             return nil
         }
-        if let (name, value) = variable("https_proxy", "HTTPS_PROXY") {
-            guard let proxy = Self.parseProxy(value) else { throw .invalidProxy(variable: name) }
-            self.proxy = proxy
-        } else {
-            proxy = nil
-        }
+        setting = variable("https_proxy", "HTTPS_PROXY")
         exemptions = variable("no_proxy", "NO_PROXY").map { Self.parseExemptions($0.1) } ?? []
     }
 
-    /// The proxy to tunnel through for `url`, or nil to connect directly.
-    func proxy(for url: HTTPURL) -> Proxy? {
-        guard let proxy, url.scheme == "https", !url.isLoopback, !isExempt(url.host) else { return nil }
+    /// The proxy to tunnel through for `url`, or nil to connect directly. A proxy setting that
+    /// cannot be parsed is an error only for a request that would use it, so a broken
+    /// `HTTPS_PROXY` never stops the loopback credential proxy or an exempt host.
+    func proxy(for url: HTTPURL) throws(HTTPError) -> Proxy? {
+        guard let setting, url.scheme == "https", !url.isLoopback, !isExempt(url.host) else { return nil }
+        guard let proxy = Self.parseProxy(setting.value) else { throw .invalidProxy(variable: setting.variable) }
         return proxy
     }
 

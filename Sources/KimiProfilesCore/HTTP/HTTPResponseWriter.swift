@@ -157,9 +157,14 @@ public final class HTTPResponseWriter {
         return write(scratch.readable)
     }
 
+    /// Writes in pieces of 64 KiB, each with its own deadline: `writeTimeout` bounds a stall,
+    /// not the time a large body takes to a slow client.
     private func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
         do {
-            try stream.write(bytes, deadline: .after(writeTimeout))
+            for start in stride(from: 0, to: bytes.count, by: 64 * 1024) {
+                let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + 64 * 1024, bytes.count)])
+                try stream.write(piece, deadline: .after(writeTimeout))
+            }
             return true
         } catch {
             state = .failed

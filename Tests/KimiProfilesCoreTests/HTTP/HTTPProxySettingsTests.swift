@@ -36,13 +36,20 @@ final class HTTPProxySettingsTests: XCTestCase {
         for value in [
             "https://proxy:443", "socks5://proxy:1080", "http://proxy:port", "http://proxy:1/path", "http://pro xy:1",
         ] {
-            XCTAssertThrowsError(try HTTPProxySettings(environment: ["HTTPS_PROXY": value]), value) {
+            XCTAssertThrowsError(try proxy(["HTTPS_PROXY": value], for: "https://api.kimi.com/"), value) {
                 XCTAssertEqual($0 as? HTTPError, .invalidProxy(variable: "HTTPS_PROXY"), value)
             }
         }
-        XCTAssertThrowsError(try HTTPProxySettings(environment: ["https_proxy": "http://user:p%zz@proxy:1"])) {
+        XCTAssertThrowsError(try proxy(["https_proxy": "http://user:p%zz@proxy:1"], for: "https://api.kimi.com/")) {
             XCTAssertEqual("\($0)", "the proxy in https_proxy is not an http://host:port URL")
         }
+    }
+
+    func testInvalidProxyDoesNotMatterToRequestsThatSkipIt() throws {
+        let environment = ["HTTPS_PROXY": "socks5://proxy:1080", "NO_PROXY": "kimi.test"]
+        XCTAssertNil(try proxy(environment, for: "http://127.0.0.1:8080/"))
+        XCTAssertNil(try proxy(environment, for: "https://localhost/"))
+        XCTAssertNil(try proxy(environment, for: "https://api.kimi.test/"))
     }
 
     func testCredentialsBecomeBasicAuthorization() throws {
@@ -58,7 +65,7 @@ final class HTTPProxySettingsTests: XCTestCase {
         let environment = [
             "HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": " example.com, .kimi.test,10.1.2.3:443,[fd00::2] ",
         ]
-        let settings = try HTTPProxySettings(environment: environment)
+        let settings = HTTPProxySettings(environment: environment)
         for host in [
             "example.com", "api.example.com", "EXAMPLE.COM", "example.com.", "kimi.test", "api.kimi.test", "10.1.2.3",
             "fd00::2",
