@@ -74,17 +74,8 @@ public enum ChildProcess {
         _ executable: String, _ arguments: [String], _ variables: [LaunchEnvironment.Variable],
         _ base: [String: String]
     ) throws(ExecError) -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        var attributes = cleanSpawnAttributes()
         defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in forwarded + [SIGCHLD, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let environment = EnvironmentBlock(base: base, overrides: variables)
         let argv = arguments.map { strdup($0) } + [nil]
