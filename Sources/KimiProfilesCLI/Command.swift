@@ -41,6 +41,7 @@ let allCommands: [any Command.Type] = [
     TokenCommand.self,
     EnvCommand.self,
     ExecCommand.self,
+    UsageCommand.self,
     HelpCommand.self,
 ]
 
