@@ -270,6 +270,7 @@ public final class Vault {
             }
             try database.prepare("DELETE FROM profiles WHERE id = ?").bind(.text(profile.id)).run()
             try database.prepare("DELETE FROM usage_samples WHERE profile_id = ?").bind(.text(profile.id)).run()
+            unlink(FileSystem.join(FileSystem.join(home.path, "locks"), profile.id + ".lock"))
             try database.prepare("DELETE FROM meta WHERE key = ? AND value = ?")
                 .bind(.text(Self.activeProfileKey), .text(profile.id)).run()
         }
