@@ -1,3 +1,5 @@
+import KimiProfilesCore
+
 /// A command as a value: static metadata for help and parsing, validation in `init`, and
 /// `run(context)` (the shape of swift-argument-parser's commands, without the dependency).
 protocol Command: Sendable {
@@ -39,6 +41,7 @@ let allCommands: [any Command.Type] = [
     TokenCommand.self,
     EnvCommand.self,
     ExecCommand.self,
+    UsageCommand.self,
     HelpCommand.self,
 ]
 
@@ -64,5 +67,32 @@ extension ParsedArguments {
         if let first = positionals.first {
             throw UsageError("unexpected argument '\(first)'", command: command)
         }
+    }
+}
+
+/// `[NAME]` or `-p NAME`, for commands that act on one profile that may also be chosen by the
+/// rules of SPEC §4 (`show`, `login`).
+struct ProfileSelection {
+    let name: String?
+    let explicit: String?
+
+    init(_ arguments: ParsedArguments, for command: any Command.Type) throws {
+        if arguments.positionals.count > 1 {
+            throw UsageError("unexpected argument '\(arguments.positionals[1])'", command: command)
+        }
+        name = arguments.positionals.first
+        explicit = arguments.value("profile")
+        if name != nil && explicit != nil {
+            throw UsageError("give NAME or -p NAME, not both", command: command)
+        }
+    }
+
+    /// The profile NAME names (no fallback), or the one the rules choose.
+    func profile(in vault: Vault?, _ context: Context) throws -> Profile {
+        if let name {
+            guard let found = try vault?.profile(named: name) else { throw VaultError.profileNotFound(name) }
+            return found
+        }
+        return try context.resolver(explicit: explicit).resolve(in: vault).profile
     }
 }

@@ -41,16 +41,32 @@ public struct Context {
     /// (SPEC §7). The lines never hold a secret (see `DebugLog`).
     var log: DebugLog {
         let flag = environment["KIMI_PROFILES_DEBUG"] ?? ""
-        let debug = environment["DEBUG"] ?? ""
-        let on =
-            (!flag.isEmpty && flag != "0")
-            || debug.split(separator: ",").contains { $0 == "*" || $0.hasPrefix("kimi-profiles") }
-        guard on else { return .off }
+        guard (!flag.isEmpty && flag != "0") || Self.debugNamespaceEnabled(environment["DEBUG"] ?? "") else {
+            return .off
+        }
         let stderr = UncheckedOutput(output: self.stderr)
         return DebugLog { line in
             stderr.output.line("kimi-profiles: debug: " + line)
             stderr.output.flush()
         }
+    }
+
+    /// Whether a `DEBUG` value in the npm `debug` package's syntax (names separated by commas
+    /// or spaces, `*` wildcards, `-name` to exclude) enables `kimi-profiles`.
+    static func debugNamespaceEnabled(_ value: String) -> Bool {
+        var enabled = false
+        for pattern in value.split(whereSeparator: { $0 == "," || $0 == " " }) {
+            let excluded = pattern.hasPrefix("-")
+            let name = excluded ? pattern.dropFirst() : pattern[...]
+            let matches =
+                name.hasSuffix("*")
+                ? "kimi-profiles:".hasPrefix(name.dropLast()) || "kimi-profiles".hasPrefix(name.dropLast())
+                : name == "kimi-profiles" || name.hasPrefix("kimi-profiles:")
+            guard matches else { continue }
+            if excluded { return false }
+            enabled = true
+        }
+        return enabled
     }
 
     /// The network transport, with this context's environment (proxies, trust store).

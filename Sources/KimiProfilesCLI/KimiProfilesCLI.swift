@@ -3,7 +3,7 @@ import KimiProfilesCore
 /// The command-line front end: parses, dispatches, and turns every error into a message and an
 /// exit status in one place (`ErrorReport`).
 public enum KimiProfilesCLI {
-    public static let version = "0.1.0"
+    public static var version: String { KimiProfilesVersion.current }
 
     /// Runs one invocation; `arguments` excludes the program name.
     public static func run(_ arguments: [String], context: Context) -> Int32 {

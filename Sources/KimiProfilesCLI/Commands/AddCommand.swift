@@ -71,7 +71,7 @@ struct AddCommand: Command {
             if let existing = try context.openVault(create: false), try existing.profile(named: name) != nil {
                 throw VaultError.profileExists(name)
             }
-            let clientID = endpoints.clientID(context.environment)
+            let clientID = try endpoints.clientID(context.environment)
             let deviceID = IdentityHeaders.newDeviceID()
             let client = OAuthClient(
                 host: endpoints.oauthHostURL, clientID: clientID, transport: context.transport(),
@@ -168,9 +168,12 @@ struct OAuthOptions {
     }
 
     /// `--client-id`, else `KIMI_CLIENT_ID`, else the built-in public client id.
-    func clientID(_ environment: [String: String]) -> String {
+    func clientID(_ environment: [String: String]) throws -> String {
         if let explicitClientID { return explicitClientID }
-        if let fromEnvironment = environment["KIMI_CLIENT_ID"], Self.isPlausibleClientID(fromEnvironment) {
+        if let fromEnvironment = environment["KIMI_CLIENT_ID"], !fromEnvironment.isEmpty {
+            guard Self.isPlausibleClientID(fromEnvironment) else {
+                throw UsageError("KIMI_CLIENT_ID: '\(fromEnvironment)' is not a client id (letters, digits, '-', '_', '.')")
+            }
             return fromEnvironment
         }
         return Region.builtInClientID

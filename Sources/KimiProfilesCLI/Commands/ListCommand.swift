@@ -31,7 +31,7 @@ struct ListCommand: Command {
             return ExitStatus.success
         }
         guard !profiles.isEmpty else {
-            context.stderr.line("No profiles yet. Add one with 'kimi-profiles add NAME --api-key-stdin'.")
+            context.stderr.line("No profiles yet. Log one in with 'kimi-profiles add NAME', or store a key with --api-key-stdin.")
             return ExitStatus.success
         }
         var rows = [["", "NAME", "KIND", "STATE", "LAST USED"]]

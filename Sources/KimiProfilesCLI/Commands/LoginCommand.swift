@@ -16,31 +16,17 @@ struct LoginCommand: Command {
         OptionSpec("no-browser", help: "do not open a browser for the login page"),
     ]
 
-    let name: String?
-    let explicit: String?
+    let selection: ProfileSelection
     let openBrowser: Bool
 
     init(_ arguments: ParsedArguments) throws {
-        if arguments.positionals.count > 1 {
-            throw UsageError("unexpected argument '\(arguments.positionals[1])'", command: Self.self)
-        }
-        name = arguments.positionals.first
-        explicit = arguments.value("profile")
-        if name != nil && explicit != nil {
-            throw UsageError("give NAME or -p NAME, not both", command: Self.self)
-        }
+        selection = try ProfileSelection(arguments, for: Self.self)
         openBrowser = !arguments.has("no-browser")
     }
 
     func run(_ context: Context) throws -> Int32 {
         let vault = try context.openVault(create: false)
-        let profile: Profile
-        if let name {
-            guard let found = try vault?.profile(named: name) else { throw VaultError.profileNotFound(name) }
-            profile = found
-        } else {
-            profile = try context.resolver(explicit: explicit).resolve(in: vault).profile
-        }
+        let profile = try selection.profile(in: vault, context)
         guard let vault else { throw VaultError.profileNotFound(profile.name) }
         guard profile.kind == .oauth, let clientID = profile.clientID, let hostText = profile.oauthHost,
             let host = HTTPURL(hostText)

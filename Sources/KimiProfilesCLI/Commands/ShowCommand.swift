@@ -8,33 +8,17 @@ struct ShowCommand: Command {
     static let discussion = "Without NAME, shows the profile the rules of 'current' choose."
     static let options: [OptionSpec] = [.profile, .json]
 
-    let name: String?
-    let explicit: String?
+    let selection: ProfileSelection
     let json: Bool
 
     init(_ arguments: ParsedArguments) throws {
-        if arguments.positionals.count > 1 {
-            throw UsageError("unexpected argument '\(arguments.positionals[1])'", command: Self.self)
-        }
-        name = arguments.positionals.first
-        explicit = arguments.value("profile")
-        if name != nil && explicit != nil {
-            throw UsageError("give NAME or -p NAME, not both", command: Self.self)
-        }
+        selection = try ProfileSelection(arguments, for: Self.self)
         json = arguments.has("json")
     }
 
     func run(_ context: Context) throws -> Int32 {
         let vault = try context.openVault(create: false)
-        let profile: Profile
-        if let name {
-            guard let found = try vault?.profile(named: name) else {
-                throw VaultError.profileNotFound(name)
-            }
-            profile = found
-        } else {
-            profile = try context.resolver(explicit: explicit).resolve(in: vault).profile
-        }
+        let profile = try selection.profile(in: vault, context)
         let now = context.clock.seconds()
         let state = vault.map { ProfileState.of(profile, in: $0, now: now) } ?? .damaged
         let active = try vault?.activeProfile()?.id == profile.id

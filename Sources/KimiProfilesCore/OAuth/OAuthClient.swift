@@ -67,8 +67,8 @@ public struct OAuthClient: Sendable {
     public func requestDeviceAuthorization() throws -> DeviceAuthorization {
         var form = FormBody()
         form.add("client_id", clientID)
-        let endpoint = "/api/oauth/device_authorization"
-        let response = try post(endpoint, form)
+        let endpoint = host.appending("/api/oauth/device_authorization").description
+        let response = try post(form, to: endpoint)
         let json = try parse(response, endpoint)
         guard response.status == 200 else { throw error(from: json, status: response.status, endpoint) }
         guard let deviceCode = json.secret("device_code"), let userCode = json.text("user_code"),
@@ -91,8 +91,8 @@ public struct OAuthClient: Sendable {
         form.add("client_id", clientID)
         form.add("device_code", secret: deviceCode)
         form.add("grant_type", Self.deviceGrantType)
-        let endpoint = "/api/oauth/token"
-        let response = try post(endpoint, form)
+        let endpoint = host.appending("/api/oauth/token").description
+        let response = try post(form, to: endpoint)
         let json = try parse(response, endpoint)
         if response.status == 200, json.secret("access_token") != nil {
             return .approved(try grant(from: json, endpoint))
@@ -112,8 +112,8 @@ public struct OAuthClient: Sendable {
         form.add("client_id", clientID)
         form.add("grant_type", "refresh_token")
         form.add("refresh_token", secret: refreshToken)
-        let endpoint = "/api/oauth/token"
-        let response = try post(endpoint, form)
+        let endpoint = host.appending("/api/oauth/token").description
+        let response = try post(form, to: endpoint)
         if response.status == 401 || response.status == 403 {
             if let json = SecretJSON.parse(response.body), Self.errorCode(json) == "invalid_client" {
                 throw OAuthError.invalidClient(clientID: clientID)
@@ -131,8 +131,8 @@ public struct OAuthClient: Sendable {
     // MARK: Plumbing
 
     /// POSTs the form, retrying 429, 5xx and network failures (1 s, then 2 s).
-    func post(_ path: String, _ form: FormBody) throws -> HTTPResponse {
-        let url = host.appending(path)
+    func post(_ form: FormBody, to endpoint: String) throws -> HTTPResponse {
+        let url = HTTPURL(endpoint)!
         var headers = identity.headers()
         headers.add("Content-Type", "application/x-www-form-urlencoded")
         headers.add("Accept", "application/json")

@@ -42,13 +42,13 @@ public enum OAuthError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .loginRequired(profile):
             return "run: kimi-profiles login \(profile)"
         case .invalidClient:
-            return "pass the right id with --client-id, or set KIMI_CLIENT_ID"
+            return "when adding a profile, pass the right id with --client-id or KIMI_CLIENT_ID; a stored profile keeps its id, so remove it and add it again"
         case .accessDenied:
             return "run the command again and approve the request"
         case .deviceCodeExpired:
             return "run the command again and approve the request within the time shown"
-        case .network:
-            return "check the network; the stored tokens were left as they were"
+        case .network, .server:
+            return "check the network (and HTTPS_PROXY); nothing stored was changed"
         default:
             return nil
         }

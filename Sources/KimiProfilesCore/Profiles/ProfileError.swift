@@ -31,7 +31,7 @@ public enum ProfileError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .noneSelected:
             return
-                "add one with 'kimi-profiles add NAME --api-key-stdin', choose one with 'kimi-profiles use NAME', or pass -p NAME"
+                "log one in with 'kimi-profiles add NAME' (or store a key with --api-key-stdin), choose one with 'kimi-profiles use NAME', or pass -p NAME"
         case .notFound:
             return "'kimi-profiles list' shows the profiles"
         default:

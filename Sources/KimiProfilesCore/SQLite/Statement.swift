@@ -17,6 +17,7 @@ public final class Statement {
     public enum Value {
         case null
         case integer(Int64)
+        case real(Double)
         case text(String)
         case blob([UInt8])
     }
@@ -39,6 +40,8 @@ public final class Statement {
                 rc = sqlite3_bind_null(handle, index)
             case let .integer(number):
                 rc = sqlite3_bind_int64(handle, index, number)
+            case let .real(number):
+                rc = sqlite3_bind_double(handle, index, number)
             case let .text(text):
                 rc = sqlite3_bind_text(handle, index, text, -1, kp_sqlite_transient())
             case let .blob(bytes):
@@ -73,6 +76,8 @@ public final class Statement {
     }
 
     public func int64(at column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    public func double(at column: Int32) -> Double { sqlite3_column_double(handle, column) }
 
     public func optionalInt64(at column: Int32) -> Int64? {
         isNull(at: column) ? nil : int64(at: column)

@@ -66,7 +66,8 @@ public enum JSONValue: Sendable, Equatable, Codable {
         case let .integer(value): out += Array(String(value).utf8)
         case let .number(value):
             // Non-finite numbers cannot come from parsed JSON; null keeps the output valid.
-            out += Array((value.isFinite ? "\(value)" : "null").utf8)
+            let text = !value.isFinite ? "null" : value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
+            out += Array(text.utf8)
         case let .string(value): Self.writeString(value, into: &out)
         case let .array(items):
             out.append(UInt8(ascii: "["))

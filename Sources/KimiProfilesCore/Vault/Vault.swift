@@ -269,6 +269,8 @@ public final class Vault {
                 throw VaultError.profileNotFound(name)
             }
             try database.prepare("DELETE FROM profiles WHERE id = ?").bind(.text(profile.id)).run()
+            try database.prepare("DELETE FROM usage_samples WHERE profile_id = ?").bind(.text(profile.id)).run()
+            unlink(FileSystem.join(FileSystem.join(home.path, "locks"), profile.id + ".lock"))
             try database.prepare("DELETE FROM meta WHERE key = ? AND value = ?")
                 .bind(.text(Self.activeProfileKey), .text(profile.id)).run()
         }
@@ -283,6 +285,45 @@ public final class Vault {
         try? database.prepare("UPDATE profiles SET last_used_at = ? WHERE id = ?")
             .bind(.integer(now), .text(profile.id)).run()
         try? database.execute("PRAGMA synchronous = FULL")
+    }
+
+    // MARK: Usage samples
+
+    /// How long usage samples are kept.
+    public static let usageRetention: Double = 8 * 86400
+
+    /// Records one fetch of every window of `report` (plaintext: quota numbers are not secret),
+    /// and forgets samples older than `usageRetention`.
+    public func recordUsage(_ report: UsageReport, for profile: Profile, at time: Double) throws(VaultError) {
+        try write {
+            let insert = try database.prepare(
+                "INSERT OR REPLACE INTO usage_samples (profile_id, window, at, used, quota, resets_at) VALUES (?, ?, ?, ?, ?, ?)")
+            for window in report.windows {
+                try insert.bind(
+                    .text(profile.id), .text(window.key), .real(time), .real(window.used), .real(window.limit),
+                    window.resetsAt.map { .real($0) } ?? .null
+                ).run()
+            }
+            try database.prepare("DELETE FROM usage_samples WHERE profile_id = ? AND at < ?")
+                .bind(.text(profile.id), .real(time - Self.usageRetention)).run()
+        }
+    }
+
+    /// The recorded samples of one window, oldest first.
+    public func usageSamples(for profile: Profile, window: String) throws(VaultError) -> [UsageSample] {
+        try read {
+            let statement = try database.prepare(
+                "SELECT at, used, quota, resets_at FROM usage_samples WHERE profile_id = ? AND window = ? ORDER BY at")
+            try statement.bind(.text(profile.id), .text(window))
+            var samples: [UsageSample] = []
+            while try statement.step() {
+                samples.append(
+                    UsageSample(
+                        at: statement.double(at: 0), used: statement.double(at: 1), limit: statement.double(at: 2),
+                        resetsAt: statement.isNull(at: 3) ? nil : statement.double(at: 3)))
+            }
+            return samples
+        }
     }
 
     // MARK: Active profile

@@ -25,6 +25,17 @@ enum VaultSchema {
         ALTER TABLE profiles ADD COLUMN device_id TEXT;
         ALTER TABLE profiles ADD COLUMN login_required INTEGER NOT NULL DEFAULT 0;
         """,
+        """
+        CREATE TABLE usage_samples (
+            profile_id TEXT NOT NULL,
+            window TEXT NOT NULL,
+            at REAL NOT NULL,
+            used REAL NOT NULL,
+            quota REAL NOT NULL,
+            resets_at REAL,
+            PRIMARY KEY (profile_id, window, at)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     static var currentVersion: Int { migrations.count }

@@ -1,0 +1,77 @@
+/// Fetches `GET <base>/usages` for one profile (SPEC §8), presenting the profile's credential as
+/// `Authorization: Bearer`. An OAuth token that is refused (401) is refreshed once and the
+/// request retried; a refresh failure surfaces as `OAuthError.loginRequired`.
+public struct UsageClient {
+    public let transport: any HTTPTransport
+    public let log: DebugLog
+    public let clock: Clock
+
+    public init(transport: any HTTPTransport, log: DebugLog = .off, clock: Clock = .system) {
+        self.transport = transport
+        self.log = log
+        self.clock = clock
+    }
+
+    /// Why a usage fetch failed. Never carries a credential.
+    public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The credential was refused (an API key, or a token that a refresh did not cure).
+        case rejected(profile: String)
+        /// 404: the credential is not a Kimi for Coding one.
+        case notKimiForCoding(profile: String)
+        case server(status: Int)
+        case network(String)
+        case malformed(String)
+
+        public var description: String {
+            switch self {
+            case let .rejected(profile):
+                return "Kimi refused the credential of profile '\(profile)' (401)"
+            case let .notKimiForCoding(profile):
+                return "profile '\(profile)' is not a Kimi for Coding credential (404 from /usages)"
+            case let .server(status):
+                return "the usage endpoint answered HTTP \(status)"
+            case let .network(detail):
+                return "cannot reach the usage endpoint: \(detail)"
+            case let .malformed(detail):
+                return detail
+            }
+        }
+    }
+
+    /// One fetch with `credential`; `raw` is the body on success.
+    public func fetch(profile: Profile, credential: Secret) -> Result<UsageReport, Failure> {
+        guard let base = HTTPURL(profile.baseURL) else { return .failure(.malformed("bad base URL")) }
+        let url = base.appending("/usages")
+        var headers = HTTPHeaders([("Accept", "application/json"), ("User-Agent", KimiProfilesVersion.userAgent)])
+        var bearer = Array("Bearer ".utf8)
+        let value = credential.withUnsafeBytes { key in
+            SecureBytes(count: bearer.count + key.count) { out in
+                out.copyBytes(from: bearer)
+                UnsafeMutableRawBufferPointer(rebasing: out[bearer.count...]).copyMemory(from: key)
+            }
+        }
+        bearer.removeAll()
+        headers.add("Authorization", secret: Secret(value))
+        let started = clock.now()
+        let response: HTTPResponse
+        do {
+            response = try transport.send(HTTPRequest(method: "GET", url: url, headers: headers))
+        } catch {
+            log("GET \(url) failed: \(error)")
+            return .failure(.network("\(error)"))
+        }
+        log("GET \(url) -> \(response.status) (\(Int((clock.now() - started) * 1000)) ms)")
+        switch response.status {
+        case 200:
+            let body = response.body.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+            do {
+                return .success(try UsageParser.parse(body, now: clock.now()))
+            } catch {
+                return .failure(.malformed(error.description))
+            }
+        case 401, 403: return .failure(.rejected(profile: profile.name))
+        case 404: return .failure(.notKimiForCoding(profile: profile.name))
+        default: return .failure(.server(status: response.status))
+        }
+    }
+}
