@@ -45,10 +45,7 @@ public struct Context {
             return .off
         }
         let stderr = UncheckedOutput(output: self.stderr)
-        return DebugLog { line in
-            stderr.output.line("kimi-profiles: debug: " + line)
-            stderr.output.flush()
-        }
+        return DebugLog { line in stderr.line("kimi-profiles: debug: " + line) }
     }
 
     /// Whether a `DEBUG` value in the npm `debug` package's syntax (names separated by commas

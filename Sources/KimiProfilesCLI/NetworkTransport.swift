@@ -1,27 +1,45 @@
 import KimiProfilesCore
 
-/// The live network transport.
+/// The live network transport: the project's own HTTP/1.1 client over libssl, with the
+/// process's environment for proxies and the trust store.
 public enum NetworkTransport {
     @Sendable public static func make(_ environment: [String: String]) -> any HTTPTransport {
-        UnavailableTransport()
+        HTTPClient(configuration: HTTPClientConfiguration(userAgent: KimiProfilesVersion.userAgent, environment: environment))
     }
 }
 
-/// Placeholder until the HTTP client lands.
-struct UnavailableTransport: HTTPTransport {
+/// Builds the real transport only when a request is actually sent, once: `exec` with a fresh
+/// token never sets up TLS.
+final class LazyTransport: HTTPTransport, @unchecked Sendable {
+    private let lock = Lock()
+    private let make: () -> any HTTPTransport
+    private var made: (any HTTPTransport)?
+
+    init(_ make: @escaping () -> any HTTPTransport) { self.make = make }
+
     func send(_ request: HTTPRequest) throws -> HTTPResponse {
-        throw OAuthError.network(endpoint: request.url.description, detail: "networking is not built into this version")
+        let transport = lock.withLock {
+            if let made { return made }
+            let fresh = make()
+            made = fresh
+            return fresh
+        }
+        return try transport.send(request)
     }
 }
 
-/// Builds the real transport only when a request is actually sent.
-struct LazyTransport: HTTPTransport, @unchecked Sendable {
-    let make: () -> any HTTPTransport
-    func send(_ request: HTTPRequest) throws -> HTTPResponse { try make().send(request) }
-}
-
-/// Lets a `@Sendable` log closure write to the (non-Sendable) stderr stream. The CLI is
-/// single-threaded, so the stream is only ever used from one thread.
+/// Lets a `@Sendable` log closure write to the (non-Sendable) stderr stream. Lines are written
+/// whole and flushed at once under a lock, so threads never interleave within a line.
 struct UncheckedOutput: @unchecked Sendable {
     let output: Output
+    private static let lock = Lock()
+
+    init(output: Output) { self.output = output }
+
+    func line(_ text: String) {
+        Self.lock.withLock {
+            output.line(text)
+            output.flush()
+        }
+    }
 }

@@ -83,6 +83,13 @@ public final class FakeKimi: @unchecked Sendable {
     /// Revokes every refresh token (as a server-side logout would).
     public func revokeAll() { lock.withLock { accounts.removeAll() } }
 
+    /// Makes every access token issued so far invalid, as if it had expired early; refresh
+    /// tokens keep working.
+    public func expireAccessTokens() { lock.withLock { validAccessTokens.removeAll() } }
+
+    /// How many API requests (usages, messages) were refused with 401.
+    public var rejectedAPIRequests: Int { lock.withLock { counters["api-401", default: 0] } }
+
     // MARK: Requests
 
     /// Answers one request.
@@ -206,7 +213,8 @@ public final class FakeKimi: @unchecked Sendable {
     }
 
     private func unauthorized() -> Reply {
-        .json(401, #"{"error":{"type":"invalid_authentication_error","message":"Invalid Authentication"}}"#)
+        counters["api-401", default: 0] += 1
+        return .json(401, #"{"error":{"type":"invalid_authentication_error","message":"Invalid Authentication"}}"#)
     }
 
     static let pending = Reply.json(400, #"{"error":"authorization_pending","error_description":"waiting for the user"}"#)

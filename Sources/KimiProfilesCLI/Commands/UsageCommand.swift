@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import KimiProfilesCore
 
@@ -165,15 +162,15 @@ struct UsageCommand: Command {
 
 /// Results written from several threads, each index once.
 private final class ResultsBox: @unchecked Sendable {
-    private let lock = NSLockLike()
+    private let lock = Lock()
     private var storage: [Result<UsageReport, any Error>]
 
     init(count: Int) {
         storage = Array(repeating: .failure(UsageClient.Failure.network("not fetched")), count: count)
     }
 
-    func set(_ index: Int, _ result: Result<UsageReport, any Error>) { lock.locked { storage[index] = result } }
-    var results: [Result<UsageReport, any Error>] { lock.locked { storage } }
+    func set(_ index: Int, _ result: Result<UsageReport, any Error>) { lock.withLock { storage[index] = result } }
+    var results: [Result<UsageReport, any Error>] { lock.withLock { storage } }
 }
 
 /// The values one fetch thread needs; `Profile` and `Secret` are Sendable, the client holds a
@@ -182,16 +179,4 @@ private struct UncheckedProfile: @unchecked Sendable {
     let profile: Profile
     let secret: Secret
     let client: UsageClient
-}
-
-/// A pthread mutex (FoundationEssentials has no NSLock).
-final class NSLockLike: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func locked<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return body()
-    }
 }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The current access token for the credential proxy's threads, refreshed through the one
 /// refresher of SPEC §7 (the profile lock and the vault), so that an `exec` in another terminal
 /// and this proxy never both spend the refresh token.
@@ -9,7 +5,7 @@ import Glibc
 /// Requests arrive on many threads; a mutex serialises them, so the vault connection is used
 /// by one thread at a time and a refresh happens once however many requests need it.
 public final class TokenSource: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
+    private let lock = Lock()
     private let vault: Vault
     private let profile: Profile
     private let makeRefresher: (Vault) -> TokenRefresher
@@ -29,10 +25,7 @@ public final class TokenSource: @unchecked Sendable {
         self.clock = clock
         self.minimumValidity = minimumValidity
         self.makeRefresher = makeRefresher
-        pthread_mutex_init(&mutex, nil)
     }
-
-    deinit { pthread_mutex_destroy(&mutex) }
 
     /// A token with at least `minimumValidity` seconds left.
     public func current() throws -> Secret {
@@ -66,8 +59,6 @@ public final class TokenSource: @unchecked Sendable {
     }
 
     private func locked<R>(_ body: () throws -> R) throws -> R {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
+        try lock.withLock { () throws -> R in try body() }
     }
 }

@@ -1,0 +1,39 @@
+import Foundation
+import KimiProfilesCore
+
+/// `FakeKimi` on a loopback port, served by the project's own `HTTPServer`: the OAuth host and
+/// the API base (`<url>/coding/v1`) in one.
+public final class FakeKimiServer: @unchecked Sendable {
+    public let kimi: FakeKimi
+    private let server: HTTPServer
+
+    /// `http://127.0.0.1:<port>`.
+    public var url: String { "http://127.0.0.1:\(server.port)" }
+
+    public init(_ kimi: FakeKimi) throws {
+        self.kimi = kimi
+        server = try HTTPServer(configuration: HTTPServerConfiguration(headerTimeout: 5, readTimeout: 5)) { request, writer in
+            var headers: [String: String] = [:]
+            for field in request.headers.fields {
+                headers[field.name.lowercased()] = field.value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+            }
+            let body = request.body.withUnsafeBytes { Array($0) }
+            switch kimi.handle(method: request.method, path: request.target, headers: headers, body: body) {
+            case let .json(status, text):
+                _ = writer.respond(
+                    status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(text.utf8))
+            case let .raw(status, contentType, text):
+                _ = writer.respond(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: Array(text.utf8))
+            case let .events(events, delay):
+                guard writer.writeHead(status: 200, headers: HTTPHeaders([("Content-Type", "text/event-stream")])) else { return }
+                for event in events {
+                    guard writer.writeChunk(Array(event.utf8)) else { return }
+                    usleep(UInt32(delay * 1_000_000))
+                }
+                _ = writer.finish()
+            }
+        }
+    }
+
+    public func stop() { server.stop() }
+}
