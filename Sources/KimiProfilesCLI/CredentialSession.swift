@@ -3,11 +3,13 @@ import KimiProfilesCore
 /// The shared first half of `token`, `env` and `exec`: open the vault, choose the profile by
 /// the rules of SPEC §4, and open only that profile's credential.
 struct CredentialSession {
+    /// The open vault; kept only as long as the session is.
+    let vault: Vault
     let profile: Profile
     let source: ProfileSource
     let credential: Credential
 
-    /// Resolves and opens. The vault is closed again when this returns.
+    /// Resolves and opens; the vault stays open while the session lives.
     static func open(_ context: Context, explicit: String?) throws -> CredentialSession {
         let vault = try context.openVault(create: false)
         let resolution = try context.resolver(explicit: explicit).resolve(in: vault)
@@ -17,7 +19,7 @@ struct CredentialSession {
         // is refreshed by the one refresher of SPEC §7.
         let credential = try context.refresher(vault).freshCredential(for: profile)
         vault.markUsed(profile)
-        return CredentialSession(profile: profile, source: resolution.source, credential: credential)
+        return CredentialSession(vault: vault, profile: profile, source: resolution.source, credential: credential)
     }
 
     /// The variables `exec` sets and `env` prints.

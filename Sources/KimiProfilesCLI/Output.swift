@@ -142,3 +142,19 @@ public final class Input {
         return SecureBytes(copying: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
     }
 }
+
+/// Whole lines straight to standard error from any thread (the proxy's notices).
+enum StandardError {
+    static func write(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+}

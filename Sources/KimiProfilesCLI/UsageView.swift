@@ -31,14 +31,15 @@ enum UsageView {
         }
         if let parallel = report.parallelLimit { lines.append("  parallel requests: up to \(parallel)") }
         if let wallet = report.wallet {
-            var text = "  extra usage:"
+            var parts: [String] = []
             let currency = wallet.currency.map { " \($0)" } ?? ""
-            if let balance = wallet.balanceCents { text += " balance \(money(balance))\(currency)" }
+            if let balance = wallet.balanceCents { parts.append("balance \(money(balance))\(currency)") }
             if let used = wallet.monthlyUsedCents {
-                text += ", \(money(used))\(currency) used this month"
-                if let limit = wallet.monthlyLimitCents { text += " of \(money(limit))" }
+                var part = "\(money(used))\(currency) used this month"
+                if let limit = wallet.monthlyLimitCents { part += " of \(money(limit))" }
+                parts.append(part)
             }
-            lines.append(text)
+            lines.append("  extra usage: " + (parts.isEmpty ? "enabled" : parts.joined(separator: ", ")))
         }
         return lines
     }
@@ -93,10 +94,13 @@ enum UsageView {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
+    /// `12.50` for 1250 cents: rounded to the cent first, so 99.7 cents is `1.00`, not `0.00`.
     static func money(_ cents: Double) -> String {
-        let whole = Int64(cents / 100)
-        let rest = Int64(cents.rounded()) % 100
-        return "\(whole).\(rest < 10 ? "0" : "")\(abs(rest))"
+        guard cents.isFinite, abs(cents) < 1e15 else { return "?" }
+        let total = Int64(cents.rounded())
+        let whole = abs(total) / 100
+        let rest = abs(total) % 100
+        return "\(total < 0 ? "-" : "")\(whole).\(rest < 10 ? "0" : "")\(rest)"
     }
 
     /// The JSON of one report (SPEC §8; documented in kimi-profiles(1)).

@@ -43,6 +43,8 @@ public final class FakeKimi: @unchecked Sendable {
     private var injected: [Reply] = []
     private var counters: [String: Int] = [:]
     private var requestLog: [(method: String, path: String, headers: [String: String])] = []
+    private var sentEvents: [Double] = []
+    private var presented: [String] = []
 
     private struct Device {
         let userCode: String
@@ -87,6 +89,18 @@ public final class FakeKimi: @unchecked Sendable {
     /// tokens keep working.
     public func expireAccessTokens() { lock.withLock { validAccessTokens.removeAll() } }
 
+    /// Seconds between server-sent events of a streamed message.
+    public var eventDelay = 0.05
+
+    /// When each server-sent event was written (Unix seconds), oldest first.
+    public var eventTimes: [Double] { lock.withLock { sentEvents } }
+
+    /// Called by the server as it writes each event.
+    public func recordEventSent() { lock.withLock { sentEvents.append(Date().timeIntervalSince1970) } }
+
+    /// Every credential presented to the API (x-api-key or bearer), in order.
+    public var presentedCredentials: [String] { lock.withLock { presented } }
+
     /// How many API requests (usages, messages) were refused with 401.
     public var rejectedAPIRequests: Int { lock.withLock { counters["api-401", default: 0] } }
 
@@ -119,7 +133,7 @@ public final class FakeKimi: @unchecked Sendable {
                 guard authorized(headers) else { return unauthorized() }
                 let text = String(decoding: body, as: UTF8.self)
                 if text.contains("\"stream\":true") || text.contains("\"stream\": true") {
-                    return .events(Self.messageEvents, delay: 0.05)
+                    return .events(Self.messageEvents, delay: eventDelay)
                 }
                 return .json(200, #"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"hello"}]}"#)
             default:
@@ -207,6 +221,7 @@ public final class FakeKimi: @unchecked Sendable {
         var presented = headers["x-api-key"]
         if let bearer = headers["authorization"], bearer.hasPrefix("Bearer ") { presented = String(bearer.dropFirst(7)) }
         guard let presented else { return false }
+        self.presented.append(presented)
         if presented.hasPrefix("sk-kimi-") { return true }
         guard let expiry = validAccessTokens[presented] else { return false }
         return expiry > Date().timeIntervalSince1970

@@ -26,9 +26,10 @@ public final class FakeKimiServer: @unchecked Sendable {
                 _ = writer.respond(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: Array(text.utf8))
             case let .events(events, delay):
                 guard writer.writeHead(status: 200, headers: HTTPHeaders([("Content-Type", "text/event-stream")])) else { return }
-                for event in events {
+                for (index, event) in events.enumerated() {
+                    if index > 0 { usleep(UInt32(delay * 1_000_000)) }
+                    kimi.recordEventSent()
                     guard writer.writeChunk(Array(event.utf8)) else { return }
-                    usleep(UInt32(delay * 1_000_000))
                 }
                 _ = writer.finish()
             }

@@ -2,40 +2,49 @@ import KimiProfilesCore
 
 /// `exec -- COMMAND`: runs a command with the chosen profile's credentials in its environment.
 ///
-/// The process is replaced with `execve`, so signals, the terminal and the exit status belong
-/// to the command. Nothing else runs on this path: no network, no other profile's secrets.
+/// API-key profiles (and `--no-proxy`) replace the process with `execve`, so signals, the
+/// terminal and the exit status belong to the command, and nothing else runs on the path: no
+/// network, no other profile's secrets. OAuth profiles get the credential proxy instead: the
+/// command holds a per-session secret and talks to a loopback listener that forwards to Kimi
+/// with a fresh access token for as long as the command runs (SPEC §6).
 struct ExecCommand: Command {
     static let name = "exec"
     static let abstract = "run a command with the chosen profile's credentials"
     static let usage = "exec [-p NAME] [--anthropic] [--no-proxy] [--quiet] [--] COMMAND [ARG...]"
     static let discussion = """
         Sets KIMI_PROFILE, KIMI_API_KEY, KIMI_BASE_URL, KIMI_CLIENT_ID (OAuth profiles) and
-        OPENCODE_CONFIG_CONTENT (merged into any JSON already there), then replaces itself with
-        COMMAND, found on PATH. The exit status is the command's own; 127 when it is not found,
-        126 when it cannot be executed. When KIMI_PROFILE is set (by an enclosing exec or by
-        the shell) and this folder's .kimi-profile names another profile, exec refuses to
-        guess: pass -p to choose.
+        OPENCODE_CONFIG_CONTENT (merged into any JSON already there), and runs COMMAND, found
+        on PATH. The exit status is the command's own (128+N when it died of signal N); 127
+        when it is not found, 126 when it cannot be executed. When KIMI_PROFILE is set (by an
+        enclosing exec or by the shell) and this folder's .kimi-profile names another profile,
+        exec refuses to guess: pass -p to choose.
 
-        For an OAuth profile the access token is refreshed first when less than max(300 s,
-        half its lifetime) remains. This version passes the credential itself for every
-        profile kind, as --no-proxy does; the credential proxy that keeps OAuth tokens fresh
-        for long sessions is not in it yet, so a session outliving its token needs a restart.
+        For an OAuth profile exec starts a credential proxy on 127.0.0.1 for the life of the
+        command: KIMI_BASE_URL points at it and KIMI_API_KEY holds a random per-session secret,
+        never a token. The proxy forwards requests under the API base to Kimi with an access
+        token it keeps fresh, and stops when the command exits. SIGINT, SIGTERM, SIGHUP and
+        SIGQUIT reach the command and do not stop exec before it. With --no-proxy (and for
+        API-key profiles) the credential itself is set and exec replaces itself with COMMAND;
+        an OAuth access token is refreshed first when less than max(300 s, half its lifetime)
+        remains, and nothing renews it afterwards.
         """
     static let options: [OptionSpec] = [
         .profile,
         OptionSpec("anthropic", help: "also set ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY (Claude Code)"),
-        OptionSpec("no-proxy", help: "pass the credential itself (the only mode in this version)"),
-        OptionSpec("quiet", short: "q", help: "accepted for scripts; this version prints nothing of its own"),
+        OptionSpec("no-proxy", help: "pass the credential itself instead of running the proxy"),
+        OptionSpec("quiet", short: "q", help: "print nothing of its own"),
     ]
     static let stopsAtOperand = true
 
     let explicit: String?
     let anthropic: Bool
+    let noProxy: Bool
     let command: [String]
 
     init(_ arguments: ParsedArguments) throws {
         explicit = arguments.value("profile")
         anthropic = arguments.has("anthropic")
+        noProxy = arguments.has("no-proxy")
         guard !arguments.positionals.isEmpty else {
             throw UsageError("missing COMMAND to run", command: Self.self)
         }
@@ -43,22 +52,52 @@ struct ExecCommand: Command {
     }
 
     func run(_ context: Context) throws -> Int32 {
-        let (executable, variables) = try prepare(context)
-        // The vault and every other handle are closed by now; the environment's bytes live in
-        // wiped memory until execve replaces the process.
+        try refuseNesting(context)
+        let executable = try ExecutableLookup.resolve(command[0], path: context.environment["PATH"])
+        let session = try CredentialSession.open(context, explicit: explicit)
+        if session.profile.kind == .oauth && !noProxy {
+            return try runProxied(session, executable: executable, context)
+        }
+        let variables = try session.environment(
+            anthropic: anthropic, callerEnvironment: context.environment
+        ).variables
+        // The environment's bytes live in wiped memory until execve replaces the process; the
+        // vault's descriptors are close-on-exec.
         try Launcher.execute(
             executable: executable, arguments: command, environment: context.environment,
             overrides: variables, descriptors: context.descriptors)
     }
 
-    private func prepare(_ context: Context) throws -> (String, [LaunchEnvironment.Variable]) {
-        try refuseNesting(context)
-        let session = try CredentialSession.open(context, explicit: explicit)
-        let variables = try session.environment(
-            anthropic: anthropic, callerEnvironment: context.environment
+    /// The OAuth path: proxy on a loopback port, the command as a child, its status returned.
+    private func runProxied(_ session: CredentialSession, executable: String, _ context: Context) throws -> Int32 {
+        // Before any thread starts, so that every thread inherits the mask and only the main
+        // thread takes these signals (to forward them).
+        ChildProcess.blockSignals()
+        let profile = session.profile
+        guard let upstream = HTTPURL(profile.baseURL) else {
+            throw CommandFailure(ExitStatus.vault, "profile '\(profile.name)' has an unusable base URL")
+        }
+        let tokens = TokenSource(vault: session.vault, profile: profile, clock: context.clock) { vault in
+            context.refresher(vault)
+        }
+        let secret = Secret(SecureBytes(count: 32) { SecureRandom.fill($0) }.hexSecret())
+        let client = HTTPClient(
+            configuration: HTTPClientConfiguration(
+                readTimeout: 300, totalTimeout: 600, userAgent: KimiProfilesVersion.userAgent,
+                environment: context.environment))
+        let proxy = CredentialProxy(
+            secret: secret, upstream: upstream, tokens: tokens, client: client, profileName: profile.name,
+            log: context.log, clock: context.clock, notice: { line in StandardError.write(line) })
+        let base = try proxy.start()
+        defer { proxy.stop() }
+        context.log("proxy for profile \(profile.name) listening at \(base)")
+        let variables = try LaunchEnvironment(
+            profile: profile, credential: secret, baseURL: base, anthropic: anthropic,
+            callerEnvironment: context.environment
         ).variables
-        let executable = try ExecutableLookup.resolve(command[0], path: context.environment["PATH"])
-        return (executable, variables)
+        return try ChildProcess.run(
+            executable: executable, arguments: command, environment: variables, base: context.environment,
+            descriptors: context.descriptors)
     }
 
     /// Inside an exec session KIMI_PROFILE is set, and it outranks `.kimi-profile`. When this

@@ -59,3 +59,19 @@ public func constantTimeEquals(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBuffer
     guard a.count > 0 else { return true }
     return CRYPTO_memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
 }
+
+extension SecureBytes {
+    /// The bytes as lowercase hex, in wiped memory: for secrets that travel as text (the
+    /// proxy's session secret).
+    public func hexSecret() -> SecureBytes {
+        let digits = Array("0123456789abcdef".utf8)
+        return withUnsafeBytes { bytes in
+            SecureBytes(count: bytes.count * 2) { out in
+                for (index, byte) in bytes.enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    out[2 * index + 1] = digits[Int(byte & 0x0f)]
+                }
+            }
+        }
+    }
+}
