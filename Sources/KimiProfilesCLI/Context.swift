@@ -66,6 +66,12 @@ public struct Context {
         return enabled
     }
 
+    /// `KIMI_PROFILES_QUIET` set to anything but empty or 0.
+    var isQuiet: Bool {
+        let value = environment["KIMI_PROFILES_QUIET"] ?? ""
+        return !value.isEmpty && value != "0"
+    }
+
     /// The network transport, with this context's environment (proxies, trust store).
     func transport() -> any HTTPTransport { makeTransport(environment) }
 

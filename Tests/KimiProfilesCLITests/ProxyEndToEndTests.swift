@@ -237,6 +237,31 @@ final class ProxyEndToEndTests: EndToEndTestCase {
         XCTAssertEqual(hungUp.process.terminationStatus, 9, "the command handled the forwarded SIGHUP itself")
     }
 
+    /// One line after the session: what it used of each window, fetched at its start and end.
+    func testASummaryOfTheSessionsUsageFollowsTheCommand() {
+        kimi.accessTokenLifetime = 900
+        XCTAssertEqual(cli.run(["login", "work", "--no-browser"]).status, 0)
+        // The pause lets the first usage fetch, which runs beside the command, land first.
+        let script = """
+            sleep 0.5
+            for i in 1 2 3; do
+              curl -sS --fail -H "x-api-key: $KIMI_API_KEY" -d '{}' "$KIMI_BASE_URL/messages" >/dev/null || exit 1
+            done
+            exit 3
+            """
+        let result = cli.run(["exec", "--", "/bin/sh", "-c", script])
+        XCTAssertEqual(result.status, 3, "the summary never changes the status: \(result.output)")
+        XCTAssertTrue(
+            result.stderr.contains(
+                "kimi-profiles: this session used 3% of the 5-hour window (82% left) and 3% of the 7-day window (71% left)"),
+            result.stderr)
+        let quiet = cli.run(["exec", "--quiet", "--", "/bin/sh", "-c", script])
+        XCTAssertEqual(quiet.status, 3)
+        XCTAssertFalse(quiet.stderr.contains("this session used"), quiet.stderr)
+        let quietByEnvironment = cli.run(["exec", "--", "/bin/sh", "-c", script], environment: ["KIMI_PROFILES_QUIET": "1"])
+        XCTAssertFalse(quietByEnvironment.stderr.contains("this session used"), quietByEnvironment.stderr)
+    }
+
     func testADeadRefreshTokenIsAClearErrorBeforeTheCommandStarts() {
         kimi.revokeAll()
         let result = cli.run(["exec", "--", "/bin/sh", "-c", "echo started"])

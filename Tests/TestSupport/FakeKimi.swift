@@ -128,9 +128,10 @@ public final class FakeKimi: @unchecked Sendable {
                 return token(form)
             case ("GET", "/coding/v1/usages"):
                 guard authorized(headers) else { return unauthorized() }
-                return .json(200, Self.usagePayload)
+                return .json(200, Self.usagePayload(messages: counters["messages", default: 0]))
             case ("POST", "/coding/v1/messages"):
                 guard authorized(headers) else { return unauthorized() }
+                counters["messages", default: 0] += 1
                 let text = String(decoding: body, as: UTF8.self)
                 if text.contains("\"stream\":true") || text.contains("\"stream\": true") {
                     return .events(Self.messageEvents, delay: eventDelay)
@@ -234,12 +235,15 @@ public final class FakeKimi: @unchecked Sendable {
 
     static let pending = Reply.json(400, #"{"error":"authorization_pending","error_description":"waiting for the user"}"#)
 
-    static let usagePayload = """
-        {"usage":{"limit":"100","used":"26","remaining":"74","resetTime":"2026-12-07T17:32:50.757941Z"},
+    /// The quota as a real reply shapes it; each message served uses one unit of both windows.
+    static func usagePayload(messages: Int) -> String {
+        """
+        {"usage":{"limit":"100","used":"\(26 + messages)","remaining":"\(74 - messages)","resetTime":"2026-12-07T17:32:50.757941Z"},
          "limits":[{"window":{"duration":300,"timeUnit":"TIME_UNIT_MINUTE"},
-                    "detail":{"limit":"100","used":"15","remaining":"85","resetTime":"2026-11-30T12:32:50.757941Z"}}],
+                    "detail":{"limit":"100","used":"\(15 + messages)","remaining":"\(85 - messages)","resetTime":"2026-11-30T12:32:50.757941Z"}}],
          "user":{"membership":{"level":"LEVEL_INTERMEDIATE"}},"subType":"TYPE_PURCHASE","parallel":{"limit":"10"},"totalQuota":{}}
         """
+    }
 
     static let messageEvents = [
         "event: message_start\ndata: {\"type\":\"message_start\"}\n\n",

@@ -27,24 +27,30 @@ struct ExecCommand: Command {
         API-key profiles) the credential itself is set and exec replaces itself with COMMAND;
         an OAuth access token is refreshed first when less than max(300 s, half its lifetime)
         remains, and nothing renews it afterwards.
+
+        When the proxy ran, exec prints one line after the command ends: how much of each quota
+        window the session used and what is left (fetched as the command starts and again at
+        its end). --quiet or KIMI_PROFILES_QUIET=1 turns it off; it never changes the status.
         """
     static let options: [OptionSpec] = [
         .profile,
         OptionSpec("anthropic", help: "also set ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY (Claude Code)"),
         OptionSpec("no-proxy", help: "pass the credential itself instead of running the proxy"),
-        OptionSpec("quiet", short: "q", help: "print nothing of its own"),
+        OptionSpec("quiet", short: "q", help: "no usage summary after the session (also KIMI_PROFILES_QUIET=1)"),
     ]
     static let stopsAtOperand = true
 
     let explicit: String?
     let anthropic: Bool
     let noProxy: Bool
+    let quiet: Bool
     let command: [String]
 
     init(_ arguments: ParsedArguments) throws {
         explicit = arguments.value("profile")
         anthropic = arguments.has("anthropic")
         noProxy = arguments.has("no-proxy")
+        quiet = arguments.has("quiet")
         guard !arguments.positionals.isEmpty else {
             throw UsageError("missing COMMAND to run", command: Self.self)
         }
@@ -95,9 +101,32 @@ struct ExecCommand: Command {
             profile: profile, credential: secret, baseURL: base, anthropic: anthropic,
             callerEnvironment: context.environment
         ).variables
-        return try ChildProcess.run(
+        let usage = quiet || context.isQuiet ? nil : sessionUsage(profile, tokens: tokens, context)
+        let status = try ChildProcess.run(
             executable: executable, arguments: command, environment: variables, base: context.environment,
-            descriptors: context.descriptors)
+            descriptors: context.descriptors, onStart: { _ in usage?.begin() })
+        proxy.stop()
+        if let usage, let (start, end) = usage.finish() {
+            try? session.vault.recordUsage(start, for: profile, at: context.clock.now())
+            try? session.vault.recordUsage(end, for: profile, at: context.clock.now())
+            if let line = SessionUsage.summary(start: start, end: end) { StandardError.write("kimi-profiles: " + line) }
+        }
+        return status
+    }
+
+    /// The usage fetches around the session, with short timeouts: the summary is a courtesy,
+    /// never a reason to hold the terminal.
+    private func sessionUsage(_ profile: Profile, tokens: TokenSource, _ context: Context) -> SessionUsage {
+        let client = UsageClient(
+            transport: HTTPClient(
+                configuration: HTTPClientConfiguration(
+                    connectTimeout: 3, readTimeout: 5, totalTimeout: 6, userAgent: KimiProfilesVersion.userAgent,
+                    environment: context.environment)),
+            log: context.log, clock: context.clock)
+        return SessionUsage {
+            guard let token = try? tokens.current() else { return nil }
+            return try? client.fetch(profile: profile, credential: token).get()
+        }
     }
 
     /// Inside an exec session KIMI_PROFILE is set, and it outranks `.kimi-profile`. When this

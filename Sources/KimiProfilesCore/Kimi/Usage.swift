@@ -134,7 +134,9 @@ public enum UsageParser {
         }
         if resetsAt == nil {
             for field in ["resetIn", "reset_in", "ttl"] {
-                if let seconds = number(value[field]) {
+                // A span beyond a few centuries is nonsense, and would trap where the reset
+                // time is converted to whole seconds for display.
+                if let seconds = number(value[field]), abs(seconds) < 1e10 {
                     resetsAt = now + seconds
                     break
                 }

@@ -1,7 +1,8 @@
 /// Fetches `GET <base>/usages` for one profile (SPEC §8), presenting the profile's credential as
-/// `Authorization: Bearer`. An OAuth token that is refused (401) is refreshed once and the
-/// request retried; a refresh failure surfaces as `OAuthError.loginRequired`.
-public struct UsageClient {
+/// `Authorization: Bearer`, once, without retries. A refused credential (401 or 403) is reported
+/// as `Failure.rejected`; refreshing a refused OAuth token and asking again is the caller's
+/// part (`usage` does it once).
+public struct UsageClient: Sendable {
     public let transport: any HTTPTransport
     public let log: DebugLog
     public let clock: Clock
@@ -38,7 +39,7 @@ public struct UsageClient {
         }
     }
 
-    /// One fetch with `credential`; `raw` is the body on success.
+    /// One fetch with `credential`.
     public func fetch(profile: Profile, credential: Secret) -> Result<UsageReport, Failure> {
         guard let base = HTTPURL(profile.baseURL) else { return .failure(.malformed("bad base URL")) }
         let url = base.appending("/usages")

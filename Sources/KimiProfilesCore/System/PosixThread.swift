@@ -8,11 +8,11 @@ import Glibc
 /// bounded by poll timeouts), and joins every one of them in `stop()`, so none outlives it.
 /// Dispatch or the concurrency pool would work too, but their threads block almost every
 /// signal (LINUX-NOTES 10) and cannot be joined.
-struct PosixThread: Sendable {
-    let id: pthread_t
+public struct PosixThread: Sendable {
+    public let id: pthread_t
 
     /// Starts `body` on a new thread; nil when the system refuses one (`EAGAIN`).
-    static func start(_ body: @escaping @Sendable () -> Void) -> PosixThread? {
+    public static func start(_ body: @escaping @Sendable () -> Void) -> PosixThread? {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var id = pthread_t()
         let result = pthread_create(
@@ -30,12 +30,12 @@ struct PosixThread: Sendable {
     }
 
     /// Waits for the thread to end.
-    func join() {
+    public func join() {
         pthread_join(id, nil)
     }
 
     /// Whether this is the calling thread.
-    var isCurrent: Bool { pthread_equal(id, pthread_self()) != 0 }
+    public var isCurrent: Bool { pthread_equal(id, pthread_self()) != 0 }
 
     private final class Box {
         let body: @Sendable () -> Void
