@@ -44,6 +44,8 @@ enum ErrorReport {
         case let error as OAuthError:
             if case .loginRequired = error { return (ExitStatus.loginRequired, error.description, error.hint) }
             return (ExitStatus.failure, error.description, error.hint)
+        case let error as UsageClient.Failure:
+            return (ExitStatus.failure, error.description, error.hint)
         case let error as ExecError:
             return (error.exitStatus, error.description, error.hint)
         case let error as CommandFailure:

@@ -37,7 +37,8 @@ final class ProxyEndToEndTests: EndToEndTestCase {
         let file = folder.url("child-\(UUID().uuidString).env")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BinaryRunner.executable)
-        process.arguments = ["exec", "--", "/bin/sh", "-c", "env > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; \(command)", file]
+        // --quiet: no usage fetches around the session, so the fake sees only what the test sends.
+        process.arguments = ["exec", "--quiet", "--", "/bin/sh", "-c", "env > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; \(command)", file]
         process.environment = cli.environment
         process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
         process.standardOutput = FileHandle.nullDevice

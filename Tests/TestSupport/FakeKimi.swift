@@ -89,6 +89,13 @@ public final class FakeKimi: @unchecked Sendable {
     /// tokens keep working.
     public func expireAccessTokens() { lock.withLock { validAccessTokens.removeAll() } }
 
+    /// When the weekly and the 5-hour windows reset (Unix seconds): 3 days 4 hours and
+    /// 2 hours 30 minutes after the fake was made, so a reset is never in the past.
+    public var weeklyResetAt = Date().timeIntervalSince1970.rounded(.down) + 3 * 86400 + 4 * 3600
+    public var fiveHourResetAt = Date().timeIntervalSince1970.rounded(.down) + 2 * 3600 + 30 * 60
+    /// A `boosterWallet` JSON object to add to the `/usages` reply (none by default).
+    public var boosterWallet: String?
+
     /// Seconds between server-sent events of a streamed message.
     public var eventDelay = 0.05
 
@@ -128,7 +135,7 @@ public final class FakeKimi: @unchecked Sendable {
                 return token(form)
             case ("GET", "/coding/v1/usages"):
                 guard authorized(headers) else { return unauthorized() }
-                return .json(200, Self.usagePayload(messages: counters["messages", default: 0]))
+                return .json(200, usagePayload(messages: counters["messages", default: 0]))
             case ("POST", "/coding/v1/messages"):
                 guard authorized(headers) else { return unauthorized() }
                 counters["messages", default: 0] += 1
@@ -236,13 +243,29 @@ public final class FakeKimi: @unchecked Sendable {
     static let pending = Reply.json(400, #"{"error":"authorization_pending","error_description":"waiting for the user"}"#)
 
     /// The quota as a real reply shapes it; each message served uses one unit of both windows.
-    static func usagePayload(messages: Int) -> String {
-        """
-        {"usage":{"limit":"100","used":"\(26 + messages)","remaining":"\(74 - messages)","resetTime":"2026-12-07T17:32:50.757941Z"},
-         "limits":[{"window":{"duration":300,"timeUnit":"TIME_UNIT_MINUTE"},
-                    "detail":{"limit":"100","used":"\(15 + messages)","remaining":"\(85 - messages)","resetTime":"2026-11-30T12:32:50.757941Z"}}],
-         "user":{"membership":{"level":"LEVEL_INTERMEDIATE"}},"subType":"TYPE_PURCHASE","parallel":{"limit":"10"},"totalQuota":{}}
-        """
+    func usagePayload(messages: Int) -> String {
+        let wallet = boosterWallet.map { #","boosterWallet":"# + $0 } ?? ""
+        return """
+            {"usage":{"limit":"100","used":"\(26 + messages)","remaining":"\(74 - messages)","resetTime":"\(Self.wire(weeklyResetAt))"},
+             "limits":[{"window":{"duration":300,"timeUnit":"TIME_UNIT_MINUTE"},
+                        "detail":{"limit":"100","used":"\(15 + messages)","remaining":"\(85 - messages)","resetTime":"\(Self.wire(fiveHourResetAt))"}}],
+             "user":{"membership":{"level":"LEVEL_INTERMEDIATE"}},"subType":"TYPE_PURCHASE","parallel":{"limit":"10"},"totalQuota":{}\(wallet)}
+            """
+    }
+
+    /// A time as Kimi sends it: RFC 3339 in UTC with microseconds.
+    public static func wire(_ seconds: Double) -> String {
+        rfc3339(seconds).dropLast() + ".757941Z"
+    }
+
+    /// Whole seconds, UTC, as `usage --json` prints them.
+    public static func rfc3339(_ seconds: Double) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 
     static let messageEvents = [

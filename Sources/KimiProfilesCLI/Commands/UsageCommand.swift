@@ -1,4 +1,3 @@
-import Dispatch
 import KimiProfilesCore
 
 /// `usage`: plan, quota windows, reset times and projections for one profile or all of them.
@@ -53,9 +52,14 @@ struct UsageCommand: Command {
         for index in outcomes.indices {
             guard case let .success(report) = outcomes[index].result else { continue }
             let profile = outcomes[index].profile
-            try vault.recordUsage(report, for: profile, at: outcomes[index].fetchedAt)
+            // The samples only feed projections: failing to record them never fails the command.
+            do {
+                try vault.recordUsage(report, for: profile, at: outcomes[index].fetchedAt)
+            } catch {
+                context.log("cannot record usage of \(profile.name): \(error)")
+            }
             for window in report.windows {
-                let samples = try vault.usageSamples(for: profile, window: window.key)
+                let samples = (try? vault.usageSamples(for: profile, window: window.key)) ?? []
                 outcomes[index].projections[window.key] = UsageProjection.project(
                     window, samples: samples, now: outcomes[index].fetchedAt)
             }
@@ -82,7 +86,7 @@ struct UsageCommand: Command {
         let client = UsageClient(transport: context.transport(), log: context.log, clock: context.clock)
         var results = fetchConcurrently(profiles, credentials, client)
         for (index, profile) in profiles.enumerated() {
-            guard case .failure(UsageClient.Failure.rejected) = results[index], profile.kind == .oauth,
+            guard case .failure(UsageClient.Failure.rejected(_, 401)) = results[index], profile.kind == .oauth,
                 case .success = credentials[index],
                 case let .oauth(tokens)? = try? vault.credential(for: profile)
             else { continue }
@@ -103,21 +107,20 @@ struct UsageCommand: Command {
         _ profiles: [Profile], _ credentials: [Result<Secret, any Error>], _ client: UsageClient
     ) -> [Result<UsageReport, any Error>] {
         let box = ResultsBox(count: profiles.count)
-        let group = DispatchGroup()
+        // A thread per profile: the waits are on the network, so they should all overlap.
+        var threads: [PosixThread] = []
         for (index, profile) in profiles.enumerated() {
             switch credentials[index] {
             case let .failure(error):
                 box.set(index, .failure(error))
             case let .success(secret):
-                group.enter()
-                let unchecked = UncheckedProfile(profile: profile, secret: secret, client: client)
-                DispatchQueue.global().async {
-                    box.set(index, unchecked.client.fetch(profile: unchecked.profile, credential: unchecked.secret).mapError { $0 as any Error })
-                    group.leave()
+                let fetch: @Sendable () -> Void = {
+                    box.set(index, client.fetch(profile: profile, credential: secret).mapError { $0 as any Error })
                 }
+                if let thread = PosixThread.start(fetch) { threads.append(thread) } else { fetch() }
             }
         }
-        group.wait()
+        threads.forEach { $0.join() }
         return box.results
     }
 
@@ -173,10 +176,3 @@ private final class ResultsBox: @unchecked Sendable {
     var results: [Result<UsageReport, any Error>] { lock.withLock { storage } }
 }
 
-/// The values one fetch thread needs; `Profile` and `Secret` are Sendable, the client holds a
-/// Sendable transport.
-private struct UncheckedProfile: @unchecked Sendable {
-    let profile: Profile
-    let secret: Secret
-    let client: UsageClient
-}

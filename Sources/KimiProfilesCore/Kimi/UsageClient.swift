@@ -16,17 +16,31 @@ public struct UsageClient: Sendable {
     /// Why a usage fetch failed. Never carries a credential.
     public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
         /// The credential was refused (an API key, or a token that a refresh did not cure).
-        case rejected(profile: String)
+        case rejected(profile: String, status: Int)
         /// 404: the credential is not a Kimi for Coding one.
         case notKimiForCoding(profile: String)
         case server(status: Int)
         case network(String)
         case malformed(String)
 
+        /// What to do about it, when there is something.
+        public var hint: String? {
+            switch self {
+            case .rejected:
+                return "check the key: Kimi for Coding keys start with sk-kimi- and come from kimi.com/code"
+            case .notKimiForCoding:
+                return "Moonshot platform keys do not work here; use a Kimi for Coding key or an OAuth login"
+            case .network:
+                return "check the network (and HTTPS_PROXY)"
+            default:
+                return nil
+            }
+        }
+
         public var description: String {
             switch self {
-            case let .rejected(profile):
-                return "Kimi refused the credential of profile '\(profile)' (401)"
+            case let .rejected(profile, status):
+                return "Kimi refused the credential of profile '\(profile)' (HTTP \(status))"
             case let .notKimiForCoding(profile):
                 return "profile '\(profile)' is not a Kimi for Coding credential (404 from /usages)"
             case let .server(status):
@@ -70,7 +84,7 @@ public struct UsageClient: Sendable {
             } catch {
                 return .failure(.malformed(error.description))
             }
-        case 401, 403: return .failure(.rejected(profile: profile.name))
+        case 401, 403: return .failure(.rejected(profile: profile.name, status: response.status))
         case 404: return .failure(.notKimiForCoding(profile: profile.name))
         default: return .failure(.server(status: response.status))
         }
