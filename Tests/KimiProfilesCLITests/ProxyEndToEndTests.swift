@@ -138,7 +138,10 @@ final class ProxyEndToEndTests: EndToEndTestCase {
         let session = try startSession()
         defer { end(session) }
         let origin = "http://127.0.0.1:\(session.port)"
-        for path in ["/api/oauth/token", "/coding/v2/messages", "/coding/v1", "/coding/v1/../../api/oauth/token", "/"] {
+        for path in [
+            "/api/oauth/token", "/coding/v2/messages", "/coding/v1", "/coding/v1/", "/coding/v1/../../api/oauth/token",
+            "/coding/v1/%2e%2e/%2E%2E/api/oauth/token", "/coding/v1/..%2fapi", "/coding/v1//messages", "/",
+        ] {
             let request = HTTPRequest(
                 method: "POST", url: HTTPURL(origin + path) ?? HTTPURL(origin)!,
                 headers: HTTPHeaders([("x-api-key", session.secret)]))
@@ -161,6 +164,31 @@ final class ProxyEndToEndTests: EndToEndTestCase {
         XCTAssertTrue(kimi.headers(of: "/coding/v1/usages").isEmpty)
         XCTAssertTrue(kimi.headers(of: "/coding/v1/messages").isEmpty)
         XCTAssertTrue(kimi.headers(of: "/api/oauth/token").allSatisfy { $0["x-api-key"] == nil })
+    }
+
+    /// A request without the secret is refused from its head: the proxy never waits for, or
+    /// buffers, the body such a client announces.
+    func testAnUnauthenticatedBodyIsNeverRead() throws {
+        let session = try startSession()
+        defer { end(session) }
+        guard let socket = RawSocket.connect(port: session.port) else { return XCTFail("cannot connect") }
+        defer { socket.close() }
+        let started = Date()
+        XCTAssertTrue(socket.write("POST /coding/v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n"))
+        let head = socket.readHead(timeout: 5) ?? ""
+        XCTAssertTrue(head.hasPrefix("HTTP/1.1 401"), head)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2, "answered without waiting for 100 MB")
+    }
+
+    /// The command's own proxy settings cannot capture the loopback proxy.
+    func testLoopbackIsExemptFromTheCommandsHTTPProxy() throws {
+        let session = try startSession()
+        defer { end(session) }
+        XCTAssertEqual(session.environment["NO_PROXY"], "127.0.0.1,localhost")
+        XCTAssertEqual(session.environment["no_proxy"], "127.0.0.1,localhost")
+        let merged = cli.run(
+            ["exec", "--quiet", "--", "/bin/sh", "-c", "echo \"$no_proxy\""], environment: ["no_proxy": "corp.example, .internal"])
+        XCTAssertEqual(merged.stdout, "corp.example,.internal,127.0.0.1,localhost\n", merged.output)
     }
 
     /// Events written 200 ms apart upstream each reach the client within 50 ms.
@@ -239,7 +267,7 @@ final class ProxyEndToEndTests: EndToEndTestCase {
     }
 
     /// One line after the session: what it used of each window, fetched at its start and end.
-    func testASummaryOfTheSessionsUsageFollowsTheCommand() {
+    func testASummaryOfTheSessionsUsageFollowsTheCommand() throws {
         kimi.accessTokenLifetime = 900
         XCTAssertEqual(cli.run(["login", "work", "--no-browser"]).status, 0)
         // The pause lets the first usage fetch, which runs beside the command, land first.
@@ -256,6 +284,13 @@ final class ProxyEndToEndTests: EndToEndTestCase {
             result.stderr.contains(
                 "kimi-profiles: this session used 3% of the 5-hour window (82% left) and 3% of the 7-day window (71% left)"),
             result.stderr)
+        // Both fetches are recorded, each at its own time.
+        let vault = try XCTUnwrap(try Vault.open(home: HomeFolder(path: cli.home), create: false))
+        let profile = try XCTUnwrap(try vault.profile(named: "work"))
+        let samples = try vault.usageSamples(for: profile, window: "weekly")
+        XCTAssertEqual(samples.map(\.used), [26, 29])
+        XCTAssertGreaterThan(samples[1].at - samples[0].at, 0.4, "the start was recorded when it was fetched")
+
         let quiet = cli.run(["exec", "--quiet", "--", "/bin/sh", "-c", script])
         XCTAssertEqual(quiet.status, 3)
         XCTAssertFalse(quiet.stderr.contains("this session used"), quiet.stderr)

@@ -97,21 +97,36 @@ struct ExecCommand: Command {
         let base = try proxy.start()
         defer { proxy.stop() }
         context.log("proxy for profile \(profile.name) listening at \(base)")
-        let variables = try LaunchEnvironment(
+        var variables = try LaunchEnvironment(
             profile: profile, credential: secret, baseURL: base, anthropic: anthropic,
             callerEnvironment: context.environment
         ).variables
+        variables += Self.loopbackExemptions(context.environment)
         let usage = quiet || context.isQuiet ? nil : sessionUsage(profile, tokens: tokens, context)
         let status = try ChildProcess.run(
             executable: executable, arguments: command, environment: variables, base: context.environment,
             descriptors: context.descriptors, onStart: { _ in usage?.begin() })
         proxy.stop()
         if let usage, let (start, end) = usage.finish() {
-            try? session.vault.recordUsage(start, for: profile, at: context.clock.now())
-            try? session.vault.recordUsage(end, for: profile, at: context.clock.now())
-            if let line = SessionUsage.summary(start: start, end: end) { StandardError.write("kimi-profiles: " + line) }
+            for fetched in [start, end] {
+                try? session.vault.recordUsage(fetched.report, for: profile, at: fetched.at)
+            }
+            if let line = SessionUsage.summary(start: start.report, end: end.report) {
+                StandardError.write("kimi-profiles: " + line)
+            }
         }
         return status
+    }
+
+    /// `NO_PROXY` and `no_proxy` with 127.0.0.1 and localhost added, so that a command that
+    /// honours `http_proxy` still reaches the loopback proxy directly.
+    static func loopbackExemptions(_ environment: [String: String]) -> [LaunchEnvironment.Variable] {
+        ["NO_PROXY", "no_proxy"].map { name in
+            var entries = (environment[name] ?? "").split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }
+                .filter { !$0.isEmpty }
+            for host in ["127.0.0.1", "localhost"] where !entries.contains(host) { entries.append(host) }
+            return LaunchEnvironment.Variable(name: name, text: entries.joined(separator: ","))
+        }
     }
 
     /// The usage fetches around the session, with short timeouts: the summary is a courtesy,
@@ -123,7 +138,7 @@ struct ExecCommand: Command {
                     connectTimeout: 3, readTimeout: 5, totalTimeout: 6, userAgent: KimiProfilesVersion.userAgent,
                     environment: context.environment)),
             log: context.log, clock: context.clock)
-        return SessionUsage {
+        return SessionUsage(clock: context.clock) {
             guard let token = try? tokens.current() else { return nil }
             return try? client.fetch(profile: profile, credential: token).get()
         }

@@ -7,6 +7,17 @@ public struct LaunchEnvironment {
     public struct Variable {
         public let name: String
         public let value: SecureBytes
+
+        public init(name: String, value: SecureBytes) {
+            self.name = name
+            self.value = value
+        }
+
+        /// A variable whose value is not secret.
+        public init(name: String, text: String) {
+            self.name = name
+            value = Array(text.utf8).withUnsafeBytes { SecureBytes(copying: $0) }
+        }
     }
 
     public private(set) var variables: [Variable] = []

@@ -21,21 +21,27 @@ public final class HTTPServer: @unchecked Sendable {
     /// its response; the server closes the connection when it returns.
     public typealias Handler = @Sendable (HTTPServerRequest, HTTPResponseWriter) -> Void
 
+    /// Looks at a request's head before its body is read; a reply it returns (status and JSON
+    /// body) is sent at once and the body is never read. The credential proxy uses it so that a
+    /// client without the session secret cannot make the server buffer a body.
+    public typealias Screen = @Sendable (HTTPRequestHead) -> (status: Int, body: [UInt8])?
+
     /// The port bound on 127.0.0.1.
     public let port: Int
     private let state: ServerState
 
     /// Binds 127.0.0.1:`configuration.port` and starts serving with `handler`.
-    public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), handler: @escaping Handler)
-        throws(HTTPError)
-    {
+    public init(
+        configuration: HTTPServerConfiguration = HTTPServerConfiguration(), screen: Screen? = nil,
+        handler: @escaping Handler
+    ) throws(HTTPError) {
         let tls = try configuration.tls.map { settings throws(HTTPError) in
             try TLSContext.server(certificateChain: settings.certificateChain, privateKey: settings.privateKey)
         }
         let (listener, port) = try Self.listen(port: configuration.port)
         self.port = port
         state = try ServerState(
-            listener: listener, port: port, configuration: configuration, tls: tls, handler: handler)
+            listener: listener, port: port, configuration: configuration, tls: tls, screen: screen, handler: handler)
     }
 
     deinit { stop() }
@@ -94,6 +100,7 @@ private final class ServerState: @unchecked Sendable {
     private let configuration: HTTPServerConfiguration
     private let tls: TLSContext?
     private let handler: HTTPServer.Handler
+    private let screen: HTTPServer.Screen?
     private var acceptThread: PosixThread?
     private var connections: [Int: Connection] = [:]
     private var finished: [PosixThread] = []
@@ -110,7 +117,7 @@ private final class ServerState: @unchecked Sendable {
 
     init(
         listener: TCPSocket, port: Int, configuration: HTTPServerConfiguration, tls: TLSContext?,
-        handler: @escaping HTTPServer.Handler
+        screen: HTTPServer.Screen?, handler: @escaping HTTPServer.Handler
     ) throws(HTTPError) {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else {
@@ -123,6 +130,7 @@ private final class ServerState: @unchecked Sendable {
         self.configuration = configuration
         self.tls = tls
         self.handler = handler
+        self.screen = screen
         let thread = PosixThread.start { [self] in acceptLoop() }
         guard let thread else {
             Glibc.close(wakeRead)
@@ -256,6 +264,15 @@ private final class ServerState: @unchecked Sendable {
             framing = try HTTPBodyFraming.request(head)
         } catch {
             return refuse(error, on: stream, socket: socket, receivedAnything: input.hasBufferedBytes)
+        }
+
+        if let screen, let rejection = screen(head) {
+            let writer = HTTPResponseWriter(stream: stream, request: head, writeTimeout: configuration.writeTimeout)
+            _ = writer.respond(
+                status: rejection.status, headers: HTTPHeaders([("Content-Type", "application/json")]),
+                body: rejection.body)
+            writer.complete()
+            return
         }
 
         let body = ByteBuffer()

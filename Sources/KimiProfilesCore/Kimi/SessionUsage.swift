@@ -5,27 +5,41 @@ public final class SessionUsage: @unchecked Sendable {
     // `startReport` is written by the background thread and read after it is joined.
     private let lock = Lock()
     private let fetch: @Sendable () -> UsageReport?
-    private var startReport: UsageReport?
+    private let clock: Clock
+    private var startReport: Fetched?
     private var thread: PosixThread?
 
+    /// One fetch and when it was made.
+    public struct Fetched: Sendable {
+        public let report: UsageReport
+        public let at: Double
+    }
+
     /// - Parameter fetch: one fetch of the profile's usage; nil when it failed.
-    public init(fetch: @escaping @Sendable () -> UsageReport?) { self.fetch = fetch }
+    public init(clock: Clock = .system, fetch: @escaping @Sendable () -> UsageReport?) {
+        self.clock = clock
+        self.fetch = fetch
+    }
 
     /// Starts the first fetch on a thread of its own.
     public func begin() {
-        let fetch = self.fetch
         thread = PosixThread.start { [self] in
-            let report = fetch()
-            lock.withLock { startReport = report }
+            let fetched = take()
+            lock.withLock { startReport = fetched }
         }
     }
 
-    /// Fetches again and returns both reports, or nil when either fetch failed.
-    public func finish() -> (start: UsageReport, end: UsageReport)? {
+    /// Fetches again and returns both fetches, or nil when either failed.
+    public func finish() -> (start: Fetched, end: Fetched)? {
         thread?.join()
         thread = nil
-        guard let start = lock.withLock({ startReport }), let end = fetch() else { return nil }
+        guard let start = lock.withLock({ startReport }), let end = take() else { return nil }
         return (start, end)
+    }
+
+    private func take() -> Fetched? {
+        let at = clock.now()
+        return fetch().map { Fetched(report: $0, at: at) }
     }
 
     /// "this session used 3.2% of the 5-hour window (82% left) and 1% of the 7-day window (73% left)".

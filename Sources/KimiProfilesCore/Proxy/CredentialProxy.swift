@@ -59,9 +59,9 @@ public final class CredentialProxy: @unchecked Sendable {
         let configuration = HTTPServerConfiguration(
             port: 0, maxConnections: maxConnections, maxBodyBytes: Self.maxBodyBytes, headerTimeout: 10,
             readTimeout: 60, writeTimeout: 60)
-        let server = try HTTPServer(configuration: configuration) { [self] request, writer in
-            handle(request, writer)
-        }
+        let server = try HTTPServer(
+            configuration: configuration, screen: { [self] head in screen(head) },
+            handler: { [self] request, writer in handle(request, writer) })
         self.server = server
         return "http://127.0.0.1:\(server.port)\(basePath)"
     }
@@ -74,20 +74,29 @@ public final class CredentialProxy: @unchecked Sendable {
 
     // MARK: Requests
 
+    /// Refuses, from the head alone (before any body is read), a request without the session
+    /// secret, a CONNECT, and any target that is not an origin-form path under the base.
+    func screen(_ head: HTTPRequestHead) -> (status: Int, body: [UInt8])? {
+        guard presentedSecret(head.headers) != nil else {
+            return Self.error(401, "authentication_error", "missing or wrong kimi-profiles session secret")
+        }
+        guard head.method != "CONNECT" else {
+            return Self.error(405, "invalid_request_error", "CONNECT is not supported")
+        }
+        guard isUnderBase(head.target) else {
+            return Self.error(404, "not_found_error", "only \(basePath)/… is forwarded")
+        }
+        return nil
+    }
+
     func handle(_ request: HTTPServerRequest, _ writer: HTTPResponseWriter) {
-        guard let presented = presentedSecret(request.headers) else {
-            reject(writer, 401, "authentication_error", "missing or wrong kimi-profiles session secret")
+        if let refusal = screen(request.head) {
+            _ = writer.respond(
+                status: refusal.status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: refusal.body)
             return
         }
-        guard request.method != "CONNECT" else {
-            reject(writer, 405, "invalid_request_error", "CONNECT is not supported")
-            return
-        }
+        guard let presented = presentedSecret(request.headers) else { return }
         let target = request.target
-        guard target.hasPrefix("/"), !target.hasPrefix("//"), isUnderBase(target) else {
-            reject(writer, 404, "not_found_error", "only \(basePath)/… is forwarded")
-            return
-        }
         var headers = HTTPHeaders()
         for field in request.headers.fields where !Self.dropped.contains(field.name.lowercased()) {
             let lowered = field.name.lowercased()
@@ -197,10 +206,17 @@ public final class CredentialProxy: @unchecked Sendable {
         return headers
     }
 
-    private func isUnderBase(_ target: String) -> Bool {
+    /// Whether `target` is an origin-form path under the base. Dot segments, and encodings that
+    /// could turn into them or into another separator upstream (`%2e`, `%2f`, `%5c`, `\`),
+    /// are refused outright rather than normalised.
+    func isUnderBase(_ target: String) -> Bool {
+        guard target.hasPrefix("/"), !target.hasPrefix("//") else { return false }
         let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
-        if path.contains("/../") || path.hasSuffix("/..") || path.contains("/./") { return false }
-        return path.hasPrefix(basePath + "/")
+        let lowered = path.lowercased()
+        for forbidden in ["%2e", "%2f", "%5c", "\\", "//"] where lowered.contains(forbidden) { return false }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        if segments.contains(where: { $0 == "." || $0 == ".." }) { return false }
+        return path.hasPrefix(basePath + "/") && path.count > basePath.count + 1
     }
 
     private func failAuthentication(_ writer: HTTPResponseWriter, _ error: any Error) {
@@ -218,11 +234,17 @@ public final class CredentialProxy: @unchecked Sendable {
     }
 
     private func reject(_ writer: HTTPResponseWriter, _ status: Int, _ type: String, _ message: String) {
+        let refusal = Self.error(status, type, message)
+        _ = writer.respond(
+            status: refusal.status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: refusal.body)
+    }
+
+    /// An error reply in the Anthropic API's shape, so clients show its message.
+    static func error(_ status: Int, _ type: String, _ message: String) -> (status: Int, body: [UInt8]) {
         let body = JSONValue.object([
             "type": .string("error"), "error": .object(["type": .string(type), "message": .string(message)]),
         ]).serialized()
-        _ = writer.respond(
-            status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(body.utf8))
+        return (status, Array(body.utf8))
     }
 
     private struct RetrySignal: Error {}
