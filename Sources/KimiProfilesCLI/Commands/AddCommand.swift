@@ -82,7 +82,7 @@ struct AddCommand: Command {
             profile = Profile(
                 id: SecureRandom.uuid(), name: name, kind: .oauth, clientID: clientID,
                 oauthHost: endpoints.oauthHost, baseURL: endpoints.baseURL, createdAt: now, updatedAt: now,
-                accessExpiresAt: tokens.expiresAt, deviceID: deviceID)
+                accessExpiresAt: tokens.expiresAt, deviceID: deviceID, refreshTokenIssuedAt: now)
             credential = .oauth(tokens)
         }
         guard let vault = try context.openVault(create: true) else {

@@ -26,11 +26,15 @@ public struct Profile: Sendable, Equatable {
     public var deviceID: String?
     /// Set when the server rejected the refresh token; cleared by a new login.
     public var loginRequired: Bool
+    /// When the stored refresh token was issued (at login or the last refresh), Unix seconds.
+    /// Refresh tokens last about 30 days, so a dormant profile's login ages.
+    public var refreshTokenIssuedAt: Int64?
 
     public init(
         id: String, name: String, kind: Kind, clientID: String? = nil, oauthHost: String? = nil,
         baseURL: String, createdAt: Int64, updatedAt: Int64, lastUsedAt: Int64? = nil,
-        accessExpiresAt: Int64? = nil, deviceID: String? = nil, loginRequired: Bool = false
+        accessExpiresAt: Int64? = nil, deviceID: String? = nil, loginRequired: Bool = false,
+        refreshTokenIssuedAt: Int64? = nil
     ) {
         self.id = id
         self.name = name
@@ -44,5 +48,6 @@ public struct Profile: Sendable, Equatable {
         self.accessExpiresAt = accessExpiresAt
         self.deviceID = deviceID
         self.loginRequired = loginRequired
+        self.refreshTokenIssuedAt = refreshTokenIssuedAt
     }
 }

@@ -18,7 +18,7 @@ public final class Vault {
     private static let keyCheckPlaintext = Array("kimi-profiles key check v1".utf8)
     private static let activeProfileKey = "active-profile"
     private static let columns =
-        "id, name, kind, client_id, oauth_host, base_url, created_at, updated_at, last_used_at, access_expires_at, device_id, login_required"
+        "id, name, kind, client_id, oauth_host, base_url, created_at, updated_at, last_used_at, access_expires_at, device_id, login_required, refresh_token_at"
 
     private init(home: HomeFolder, database: Database, key: SymmetricKey, clock: Clock) {
         self.home = home
@@ -191,7 +191,7 @@ public final class Vault {
                 try database.prepare(
                     """
                     INSERT INTO profiles (\(Self.columns), credential)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
                 ).bind(Self.values(of: profile) + [.blob(sealed)]).run()
             } catch let error as SQLiteError where error.isUniqueViolation {
@@ -230,13 +230,17 @@ public final class Vault {
         try write {
             let sealed = try sealCredential(credential, profileID: profile.id)
             var expiry: Statement.Value = .null
-            if case let .oauth(tokens) = credential { expiry = .integer(tokens.expiresAt) }
+            var issued: Statement.Value = .null
+            if case let .oauth(tokens) = credential {
+                expiry = .integer(tokens.expiresAt)
+                issued = .integer(clock.seconds())
+            }
             try database.prepare(
                 """
                 UPDATE profiles SET credential = ?, access_expires_at = ?, updated_at = ?,
-                login_required = 0 WHERE id = ?
+                refresh_token_at = ?, login_required = 0 WHERE id = ?
                 """
-            ).bind(.blob(sealed), expiry, .integer(clock.seconds()), .text(profile.id)).run()
+            ).bind(.blob(sealed), expiry, .integer(clock.seconds()), issued, .text(profile.id)).run()
             if database.changes == 0 { throw VaultError.profileNotFound(profile.name) }
         }
     }
@@ -415,7 +419,8 @@ public final class Vault {
             lastUsedAt: statement.optionalInt64(at: 8),
             accessExpiresAt: statement.optionalInt64(at: 9),
             deviceID: statement.optionalText(at: 10),
-            loginRequired: statement.int64(at: 11) != 0)
+            loginRequired: statement.int64(at: 11) != 0,
+            refreshTokenIssuedAt: statement.optionalInt64(at: 12))
     }
 
     private static func values(of profile: Profile) -> [Statement.Value] {
@@ -428,6 +433,7 @@ public final class Vault {
             profile.accessExpiresAt.map { .integer($0) } ?? .null,
             profile.deviceID.map { .text($0) } ?? .null,
             .integer(profile.loginRequired ? 1 : 0),
+            profile.refreshTokenIssuedAt.map { .integer($0) } ?? .null,
         ]
     }
 }

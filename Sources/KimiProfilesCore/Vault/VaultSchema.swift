@@ -36,6 +36,10 @@ enum VaultSchema {
             PRIMARY KEY (profile_id, window, at)
         ) WITHOUT ROWID;
         """,
+        """
+        ALTER TABLE profiles ADD COLUMN refresh_token_at INTEGER;
+        UPDATE profiles SET refresh_token_at = updated_at WHERE kind = 'oauth';
+        """,
     ]
 
     static var currentVersion: Int { migrations.count }
