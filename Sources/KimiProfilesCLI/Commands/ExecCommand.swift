@@ -86,7 +86,7 @@ struct ExecCommand: Command {
         let tokens = TokenSource(vault: session.vault, profile: profile, clock: context.clock) { vault in
             context.refresher(vault)
         }
-        let secret = Secret(SecureBytes(count: 32) { SecureRandom.fill($0) }.hexSecret())
+        let secret = Secret(SecureBytes(count: 32) { KernelRandom.fill($0) }.hexSecret())
         let client = HTTPClient(
             configuration: HTTPClientConfiguration(
                 readTimeout: 300, totalTimeout: 600, userAgent: KimiProfilesVersion.userAgent,
