@@ -42,6 +42,7 @@ let allCommands: [any Command.Type] = [
     EnvCommand.self,
     ExecCommand.self,
     UsageCommand.self,
+    DoctorCommand.self,
     HelpCommand.self,
 ]
 

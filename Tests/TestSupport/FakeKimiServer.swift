@@ -10,9 +10,11 @@ public final class FakeKimiServer: @unchecked Sendable {
     /// `http://127.0.0.1:<port>`.
     public var url: String { "http://127.0.0.1:\(server.port)" }
 
-    public init(_ kimi: FakeKimi) throws {
+    /// `dateSkew` seconds are added to the `Date` header of every reply (doctor's clock check).
+    public init(_ kimi: FakeKimi, dateSkew: Int64 = 0) throws {
         self.kimi = kimi
         server = try HTTPServer(configuration: HTTPServerConfiguration(headerTimeout: 5, readTimeout: 5)) { request, writer in
+            let date = ("Date", HTTPDate.format(Int64(Date().timeIntervalSince1970) + dateSkew))
             var headers: [String: String] = [:]
             for field in request.headers.fields {
                 headers[field.name.lowercased()] = field.value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
@@ -21,11 +23,11 @@ public final class FakeKimiServer: @unchecked Sendable {
             switch kimi.handle(method: request.method, path: request.target, headers: headers, body: body) {
             case let .json(status, text):
                 _ = writer.respond(
-                    status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(text.utf8))
+                    status: status, headers: HTTPHeaders([("Content-Type", "application/json"), date]), body: Array(text.utf8))
             case let .raw(status, contentType, text):
-                _ = writer.respond(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: Array(text.utf8))
+                _ = writer.respond(status: status, headers: HTTPHeaders([("Content-Type", contentType), date]), body: Array(text.utf8))
             case let .events(events, delay):
-                guard writer.writeHead(status: 200, headers: HTTPHeaders([("Content-Type", "text/event-stream")])) else { return }
+                guard writer.writeHead(status: 200, headers: HTTPHeaders([("Content-Type", "text/event-stream"), date])) else { return }
                 for (index, event) in events.enumerated() {
                     if index > 0 { usleep(UInt32(delay * 1_000_000)) }
                     kimi.recordEventSent()
