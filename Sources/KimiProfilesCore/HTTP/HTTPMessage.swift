@@ -24,6 +24,18 @@ public struct HTTPHeaders: Sendable {
         fields.append(Field(name: name, value: secret))
     }
 
+    /// Appends `Authorization: Bearer <token>`, built in wiped memory.
+    public mutating func addBearer(_ token: Secret) {
+        let prefix = Array("Bearer ".utf8)
+        let value = token.withUnsafeBytes { bytes in
+            SecureBytes(count: prefix.count + bytes.count) { out in
+                out.copyBytes(from: prefix)
+                UnsafeMutableRawBufferPointer(rebasing: out[prefix.count...]).copyMemory(from: bytes)
+            }
+        }
+        add("Authorization", secret: Secret(value))
+    }
+
     /// Removes every header called `name` (case-insensitive).
     public mutating func remove(_ name: String) {
         let lowered = name.lowercased()

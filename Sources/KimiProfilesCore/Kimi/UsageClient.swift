@@ -58,15 +58,7 @@ public struct UsageClient: Sendable {
         guard let base = HTTPURL(profile.baseURL) else { return .failure(.malformed("bad base URL")) }
         let url = base.appending("/usages")
         var headers = HTTPHeaders([("Accept", "application/json"), ("User-Agent", KimiProfilesVersion.userAgent)])
-        var bearer = Array("Bearer ".utf8)
-        let value = credential.withUnsafeBytes { key in
-            SecureBytes(count: bearer.count + key.count) { out in
-                out.copyBytes(from: bearer)
-                UnsafeMutableRawBufferPointer(rebasing: out[bearer.count...]).copyMemory(from: key)
-            }
-        }
-        bearer.removeAll()
-        headers.add("Authorization", secret: Secret(value))
+        headers.addBearer(credential)
         let started = clock.now()
         let response: HTTPResponse
         do {

@@ -194,14 +194,7 @@ public final class CredentialProxy: @unchecked Sendable {
         case .apiKey:
             headers.add("x-api-key", secret: token)
         case .bearer:
-            let prefix = Array("Bearer ".utf8)
-            let value = token.withUnsafeBytes { bytes in
-                SecureBytes(count: prefix.count + bytes.count) { out in
-                    out.copyBytes(from: prefix)
-                    UnsafeMutableRawBufferPointer(rebasing: out[prefix.count...]).copyMemory(from: bytes)
-                }
-            }
-            headers.add("Authorization", secret: Secret(value))
+            headers.addBearer(token)
         }
         return headers
     }
