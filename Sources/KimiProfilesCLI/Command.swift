@@ -14,6 +14,9 @@ protocol Command: Sendable {
     static var options: [OptionSpec] { get }
     /// Whether the first operand ends option parsing (`exec -- cmd --its-own-flags`).
     static var stopsAtOperand: Bool { get }
+    /// Hidden commands run but are left out of help, suggestions and the man page (the
+    /// completion scripts' own helpers).
+    static var isHidden: Bool { get }
 
     /// Validates the parsed arguments.
     init(_ arguments: ParsedArguments) throws
@@ -26,6 +29,7 @@ extension Command {
     static var aliases: [String] { [] }
     static var discussion: String { "" }
     static var stopsAtOperand: Bool { false }
+    static var isHidden: Bool { false }
 }
 
 /// Every command, in the order help lists them.
@@ -43,8 +47,13 @@ let allCommands: [any Command.Type] = [
     ExecCommand.self,
     UsageCommand.self,
     DoctorCommand.self,
+    CompletionCommand.self,
+    CompleteProfilesCommand.self,
     HelpCommand.self,
 ]
+
+/// The commands help lists and suggests: all but the hidden ones.
+var visibleCommands: [any Command.Type] { allCommands.filter { !$0.isHidden } }
 
 /// The command called `name` or one of its aliases.
 func command(named name: String) -> (any Command.Type)? {

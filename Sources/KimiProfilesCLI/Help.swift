@@ -6,8 +6,8 @@ enum Help {
         out.line("usage: kimi-profiles COMMAND [OPTIONS]")
         out.line()
         out.line("commands:")
-        let width = allCommands.map { $0.name.count }.max() ?? 0
-        for type in allCommands {
+        let width = visibleCommands.map { $0.name.count }.max() ?? 0
+        for type in visibleCommands {
             let padded = type.name.padding(toLength: width, withPad: " ", startingAt: 0)
             out.line("  \(padded)  \(type.abstract)")
         }
@@ -60,7 +60,7 @@ struct HelpCommand: Command {
         }
         guard let type = command(named: topic) else {
             var message = "unknown command '\(topic)'"
-            if let near = Suggestion.closest(to: topic, in: allCommands.map { $0.name }) {
+            if let near = Suggestion.closest(to: topic, in: visibleCommands.map { $0.name }) {
                 message += ". Did you mean '\(near)'?"
             }
             throw UsageError(message)

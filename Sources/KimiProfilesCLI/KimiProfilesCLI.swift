@@ -29,7 +29,7 @@ public enum KimiProfilesCLI {
             }
             guard let type = command(named: first) else {
                 var message = "unknown command '\(first)'"
-                let names = allCommands.flatMap { [$0.name] + $0.aliases }
+                let names = visibleCommands.flatMap { [$0.name] + $0.aliases }
                 if first.hasPrefix("-") {
                     message = "unknown option '\(first)'"
                     if let near = Suggestion.closest(to: first, in: ["--help", "--version"]) {
