@@ -36,6 +36,7 @@ extension Command {
 let allCommands: [any Command.Type] = [
     AddCommand.self,
     LoginCommand.self,
+    ImportCommand.self,
     ListCommand.self,
     UseCommand.self,
     CurrentCommand.self,

@@ -38,8 +38,12 @@ public enum ImportError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What to do about it, when there is something to say.
     public var hint: String? {
         switch self {
-        case let .missing(source, _), let .loggedOut(source, _):
-            return "log in with \(source.rawValue) first (\(source.loginAdvice)), name its files with --path, or use 'kimi-profiles add'"
+        case let .missing(source, path) where !path.hasSuffix("/" + ImportSource.keyFileName):
+            return "name \(source.rawValue)'s file or folder with --path, or log in afresh with 'kimi-profiles add'"
+        case .missing:
+            return "opencode-kimi-auth's .key must sit beside the oauth.json it sealed"
+        case let .loggedOut(source, _):
+            return "log \(source.rawValue) in again (\(source.loginAdvice)) and import again, or use 'kimi-profiles add'"
         case .noEntry:
             return "log in to Kimi for Coding in OpenCode first (opencode auth login), or use 'kimi-profiles add'"
         case .undecryptable:

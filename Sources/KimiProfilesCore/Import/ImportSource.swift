@@ -28,7 +28,7 @@ public enum ImportSource: String, Sendable, CaseIterable {
     public var loginAdvice: String {
         switch self {
         case .opencodeKimiAuth:
-            return "remove ~/.opencode-kimi-auth/oauth.json and start OpenCode with the plugin; it asks for a new device login"
+            return "remove its oauth.json and start OpenCode with the plugin, which asks for a new device login"
         case .kimiCLI: return "run 'kimi' and use its /login command"
         case .kimiCode: return "run 'kimi-code' and use its /login command"
         case .opencode: return "run 'opencode auth login' and choose Kimi for Coding"
