@@ -57,6 +57,7 @@ extension Profile {
             "updated_at": Formatting.jsonTime(updatedAt),
             "last_used_at": Formatting.jsonTime(lastUsedAt),
             "access_expires_at": Formatting.jsonTime(accessExpiresAt),
+            "refresh_token_issued_at": Formatting.jsonTime(kind == .oauth ? refreshTokenIssuedAt : nil),
         ]
     }
 }

@@ -44,7 +44,7 @@ final class ProfilesEndToEndTests: EndToEndTestCase {
         XCTAssertEqual(profiles.map { $0["name"] as? String }, ["personal", "work"])
         let expected: Set<String> = [
             "name", "id", "kind", "state", "active", "base_url", "oauth_host", "client_id",
-            "created_at", "updated_at", "last_used_at", "access_expires_at",
+            "created_at", "updated_at", "last_used_at", "access_expires_at", "refresh_token_issued_at",
         ]
         for profile in profiles {
             XCTAssertEqual(Set(profile.keys), expected)

@@ -61,6 +61,7 @@ struct ExecCommand: Command {
         try refuseNesting(context)
         let executable = try ExecutableLookup.resolve(command[0], path: context.environment["PATH"])
         let session = try CredentialSession.open(context, explicit: explicit)
+        session.warnIfLoginAging(context)
         if session.profile.kind == .oauth && !noProxy {
             return try runProxied(session, executable: executable, context)
         }

@@ -36,9 +36,11 @@ struct ListCommand: Command {
         }
         var rows = [["", "NAME", "KIND", "STATE", "LAST USED"]]
         for (profile, state) in zip(profiles, states) {
+            var summary = state.summary(profile, now: now)
+            if state != .damaged, let note = profile.agingLoginNote(now: now) { summary += " (\(note))" }
             rows.append([
                 profile.id == activeID ? "*" : " ", profile.name, profile.kind.rawValue,
-                state.summary(profile, now: now), Formatting.ago(profile.lastUsedAt, now: now),
+                summary, Formatting.ago(profile.lastUsedAt, now: now),
             ])
         }
         let out = context.stdout
@@ -47,11 +49,16 @@ struct ListCommand: Command {
                 out.line(out.paint(line, .bold))
             } else if states[index - 1] == .damaged {
                 out.line(out.paint(line, .red))
+            } else if profiles[index - 1].agingLoginNote(now: now) != nil {
+                out.line(out.paint(line, .yellow))
             } else if profiles[index - 1].id == activeID {
                 out.line(out.paint(line, .green))
             } else {
                 out.line(line)
             }
+        }
+        for (profile, state) in zip(profiles, states) where state != .damaged {
+            if let warning = profile.agingLoginWarning(now: now) { context.stderr.line("kimi-profiles: " + warning) }
         }
         return ExitStatus.success
     }

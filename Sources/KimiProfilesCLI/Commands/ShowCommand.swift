@@ -34,6 +34,11 @@ struct ShowCommand: Command {
             ]
             if let host = profile.oauthHost { rows.append(["oauth host:", host]) }
             if let client = profile.clientID { rows.append(["client id:", client]) }
+            if let age = profile.refreshTokenAge(now: now) {
+                var text = "\(age / 86400) days ago (refresh tokens last about 30 days)"
+                if profile.agingLoginNote(now: now) != nil { text += ": run 'kimi-profiles login \(profile.name)'" }
+                rows.append(["logged in:", text])
+            }
             rows += [
                 ["created:", Formatting.rfc3339(profile.createdAt)],
                 ["updated:", Formatting.rfc3339(profile.updatedAt)],
