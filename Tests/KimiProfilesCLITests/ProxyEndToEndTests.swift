@@ -152,6 +152,7 @@ final class ProxyEndToEndTests: EndToEndTestCase {
             "GET http://127.0.0.1:\(server.url.split(separator: ":").last!)/coding/v1/usages HTTP/1.1\r\nHost: x\r\nx-api-key: \(session.secret)\r\n\r\n",
             "CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\nx-api-key: \(session.secret)\r\n\r\n",
             "POST /coding/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: \(session.secret)\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "GET /coding/v1/caf\u{E9} HTTP/1.1\r\nHost: x\r\nx-api-key: \(session.secret)\r\n\r\n",
         ]
         for probe in probes {
             guard let socket = RawSocket.connect(port: session.port) else { return XCTFail("cannot connect") }

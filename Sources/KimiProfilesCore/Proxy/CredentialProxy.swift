@@ -110,8 +110,13 @@ public final class CredentialProxy: @unchecked Sendable {
             failAuthentication(writer, error)
             return
         }
+        // The target passed the screen; HTTPURL still refuses what it cannot send (non-ASCII).
+        guard let url = HTTPURL("\(upstream.scheme)://\(upstream.authority)\(target)") else {
+            reject(writer, 400, "invalid_request_error", "the request target cannot be forwarded")
+            return
+        }
         var outgoing = HTTPRequest(
-            method: request.method, url: HTTPURL("\(upstream.scheme)://\(upstream.authority)\(target)")!,
+            method: request.method, url: url,
             headers: Self.credentialHeaders(headers, presented: presented, token: token),
             body: request.body.count > 0 || ["POST", "PUT", "PATCH"].contains(request.method) ? request.body : nil)
         let started = clock.now()
