@@ -39,4 +39,59 @@ final class ManpageTests: XCTestCase {
             }
         }
     }
+
+    /// The other direction: every command the man page lists, and every long option it names,
+    /// exists in the CLI.
+    func testTheManPageDocumentsNothingTheCLILacks() throws {
+        let page = try String(contentsOfFile: pages[0], encoding: .utf8)
+        let folder = TemporaryDirectory()
+        let cli = BinaryRunner(folder: folder)
+        let overview = cli.run(["help"]).stdout
+        let commands = Set(
+            overview.split(separator: "\n").filter { $0.hasPrefix("  ") }
+                .compactMap { $0.split(separator: " ").first.map(String.init) })
+        // "name" stands for any option where the page explains the --name=value syntax.
+        var options: Set<String> = ["help", "version", "name"]
+        for command in commands {
+            for line in cli.run([command, "--help"]).stdout.split(separator: "\n") where line.hasPrefix("  ") {
+                for word in line.split(separator: " ") where word.hasPrefix("--") {
+                    options.insert(String(word.dropFirst(2).filter { $0 != "," }))
+                }
+            }
+        }
+        let lines = page.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(of: ".Sh COMMANDS"),
+            let end = lines[(start + 1)...].firstIndex(where: { $0.hasPrefix(".Sh ") })
+        else { return XCTFail("no COMMANDS section") }
+        // Only the items of the section's outer list are commands; nested lists hold options
+        // and values (such as import's sources).
+        var documented: Set<String> = []
+        var depth = 0
+        for index in (start + 1)..<end {
+            let line = lines[index]
+            if line.hasPrefix(".Bl ") { depth += 1 }
+            if line.hasPrefix(".El") { depth -= 1 }
+            guard depth == 1 else { continue }
+            var entry: Substring?
+            if line.hasPrefix(".It Cm ") {
+                entry = line.dropFirst(7)
+            } else if line.hasPrefix(".Cm "), lines[index - 1] == ".It Xo" {
+                entry = line.dropFirst(4)
+            }
+            if let name = entry?.split(separator: " ").first { documented.insert(String(name)) }
+        }
+        XCTAssertFalse(documented.isEmpty)
+        XCTAssertEqual(documented.subtracting(commands), [], "commands in the man page that the CLI lacks")
+        var named: Set<String> = []
+        for line in lines {
+            var rest = Substring(line)
+            while let range = rest.range(of: "Fl -") {
+                let word = rest[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" }
+                if !word.isEmpty { named.insert(String(word)) }
+                rest = rest[range.upperBound...]
+            }
+        }
+        XCTAssertFalse(named.isEmpty)
+        XCTAssertEqual(named.subtracting(options), [], "options in the man page that no command has")
+    }
 }
