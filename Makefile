@@ -17,7 +17,7 @@ STATIC_CXX   = $(CURDIR)/.build/static-libstdc++
 RELEASE_FLAGS = -c release --static-swift-stdlib --product kimi-profiles -Xlinker -L$(STATIC_CXX)
 
 BUILD_PACKAGES = libssl-dev libsqlite3-dev
-TEST_PACKAGES  = $(BUILD_PACKAGES) mandoc
+TEST_PACKAGES  = $(BUILD_PACKAGES) mandoc zsh fish
 
 .PHONY: all build bin-path install uninstall test bench deps test-deps clean
 
