@@ -27,6 +27,11 @@ struct OptionSpec: Sendable {
         "profile", short: "p", value: "NAME", help: "use this profile (overrides every other rule)")
     static let json = OptionSpec("json", help: "print stable JSON (see kimi-profiles(1))")
     static let help = OptionSpec("help", short: "h", help: "show this help")
+    static let region = OptionSpec("region", value: "cn|global", help: "Kimi's region: cn (default) or global")
+    static let oauthHost = OptionSpec("oauth-host", value: "URL", help: "the OAuth host (default: the region's)")
+    static let baseURL = OptionSpec(
+        "base-url", value: "URL", help: "the API base URL (default: the region's …/coding/v1)")
+    static let use = OptionSpec("use", help: "make the new profile the active one")
 }
 
 /// The options and operands of one command line, after parsing against the command's specs.

@@ -5,22 +5,7 @@ import XCTest
 
 /// `doctor` end to end: the built binary on a temporary home, its clock check against the fake
 /// Kimi on 127.0.0.1 (never the real network).
-final class DoctorEndToEndTests: EndToEndTestCase {
-    var kimi: FakeKimi!
-    var server: FakeKimiServer!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        kimi = FakeKimi()
-        server = try FakeKimiServer(kimi)
-    }
-
-    override func tearDown() {
-        server?.stop()
-        server = nil
-        super.tearDown()
-    }
-
+final class DoctorEndToEndTests: FakeKimiTestCase {
     /// An API-key profile whose API host is `base` (the fake by default).
     func addKey(_ name: String, key: String, base: String? = nil) {
         let result = cli.run(

@@ -5,22 +5,7 @@ import XCTest
 
 /// Refresh-token age warnings on `list`, `show` and before `exec`: OAuth profiles logged in
 /// against the fake Kimi, their login dated back through the vault's plaintext row.
-final class LoginAgeEndToEndTests: EndToEndTestCase {
-    var kimi: FakeKimi!
-    var server: FakeKimiServer!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        kimi = FakeKimi()
-        server = try FakeKimiServer(kimi)
-    }
-
-    override func tearDown() {
-        server?.stop()
-        server = nil
-        super.tearDown()
-    }
-
+final class LoginAgeEndToEndTests: FakeKimiTestCase {
     func login(_ name: String) {
         let result = cli.run(
             ["add", name, "--oauth-host", server.url, "--base-url", server.url + "/coding/v1", "--no-browser"])

@@ -4,22 +4,7 @@ import TestSupport
 import XCTest
 
 /// Device flow and refresh end to end: the built binary against the fake Kimi on 127.0.0.1.
-final class OAuthEndToEndTests: EndToEndTestCase {
-    var kimi: FakeKimi!
-    var server: FakeKimiServer!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        kimi = FakeKimi()
-        server = try FakeKimiServer(kimi)
-    }
-
-    override func tearDown() {
-        server?.stop()
-        server = nil
-        super.tearDown()
-    }
-
+final class OAuthEndToEndTests: FakeKimiTestCase {
     /// `add NAME` through the device flow against the fake, with no browser.
     @discardableResult
     func login(_ name: String, _ extra: [String] = [], environment: [String: String?] = [:]) -> BinaryRunner.Result {

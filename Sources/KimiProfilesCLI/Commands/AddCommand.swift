@@ -21,12 +21,12 @@ struct AddCommand: Command {
         """
     static let options: [OptionSpec] = [
         OptionSpec("client-id", value: "ID", help: "the OAuth client id (default: KIMI_CLIENT_ID, else Kimi's)"),
-        OptionSpec("region", value: "cn|global", help: "Kimi's region: cn (default) or global"),
-        OptionSpec("oauth-host", value: "URL", help: "the OAuth host (default: the region's)"),
-        OptionSpec("base-url", value: "URL", help: "the API base URL (default: the region's …/coding/v1)"),
+        .region,
+        .oauthHost,
+        .baseURL,
         OptionSpec("api-key-stdin", help: "store an sk-kimi-… API key read from standard input"),
         OptionSpec("no-browser", help: "do not open a browser for the login page"),
-        OptionSpec("use", help: "make the new profile the active one"),
+        .use,
     ]
 
     /// Keys longer than this are not API keys.

@@ -35,10 +35,10 @@ struct ImportCommand: Command {
             "from", value: "SOURCE", help: "where the login is: opencode-kimi-auth, kimi-cli, kimi-code or opencode"),
         OptionSpec("path", value: "P", help: "the source's file, or its folder (default: where the tool keeps it)"),
         OptionSpec("client-id", value: "ID", help: "the OAuth client id the tokens belong to (default: Kimi's)"),
-        OptionSpec("region", value: "cn|global", help: "Kimi's region: cn (default) or global"),
-        OptionSpec("oauth-host", value: "URL", help: "the OAuth host (default: the region's)"),
-        OptionSpec("base-url", value: "URL", help: "the API base URL (default: the region's …/coding/v1)"),
-        OptionSpec("use", help: "make the new profile the active one"),
+        .region,
+        .oauthHost,
+        .baseURL,
+        .use,
     ]
 
     let name: String
