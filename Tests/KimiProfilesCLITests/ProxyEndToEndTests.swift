@@ -141,6 +141,7 @@ final class ProxyEndToEndTests: EndToEndTestCase {
         for path in [
             "/api/oauth/token", "/coding/v2/messages", "/coding/v1", "/coding/v1/", "/coding/v1/../../api/oauth/token",
             "/coding/v1/%2e%2e/%2E%2E/api/oauth/token", "/coding/v1/..%2fapi", "/coding/v1//messages", "/",
+            "/coding/v1/..;/admin", "/coding/v1/x%252e%252e",
         ] {
             let request = HTTPRequest(
                 method: "POST", url: HTTPURL(origin + path) ?? HTTPURL(origin)!,

@@ -139,6 +139,10 @@ public enum ImportParser {
             guard let key = entry.secret("key") else {
                 throw .damaged(source, path: file, detail: "entry '\(provider)' has no key")
             }
+            // As `add --api-key-stdin` requires: one word of printable ASCII, fit for a header.
+            guard key.withUnsafeBytes({ $0.allSatisfy { $0 > 0x20 && $0 < 0x7f } }) else {
+                throw .damaged(source, path: file, detail: "the key of entry '\(provider)' is not printable ASCII")
+            }
             return ImportedLogin(credential: .apiKey(key), file: file, wasEncrypted: false)
         case "oauth"?:
             let access = entry.secret("access")

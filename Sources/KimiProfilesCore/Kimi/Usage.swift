@@ -106,7 +106,7 @@ public enum UsageParser {
         }
         var report = UsageReport(
             level: text(root["user"]?["membership"]?["level"]), windows: windows,
-            parallelLimit: number(root["parallel"]?["limit"]).map { Int($0) })
+            parallelLimit: number(root["parallel"]?["limit"]).flatMap { abs($0) < 1e9 ? Int($0) : nil })
         if let booster = root["boosterWallet"], case .object = booster {
             report.wallet = ExtraUsageWallet(
                 balanceCents: number(booster["balance"]?["amountLeft"]).map { $0 / 1e6 },
@@ -157,7 +157,10 @@ public enum UsageParser {
         case "TIME_UNIT_WEEK": unit = 7 * 86400
         default: unit = 1
         }
-        return Int64(duration * unit)
+        // Server numbers are bounded before conversion: an absurd one must not trap.
+        let seconds = duration * unit
+        guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return nil }
+        return Int64(seconds)
     }
 
     static func number(_ value: JSONValue?) -> Double? {

@@ -45,6 +45,8 @@ public enum UsageProjection: Sendable, Equatable {
         guard pace > 0 else { return .lastsUntilReset }
         let remaining = max(0, window.limit - last.used)
         let exhausted = last.at + remaining / pace
+        // More than a year away is "lasts" for any window Kimi has, and keeps times printable.
+        guard exhausted.isFinite, exhausted < now + 366 * 86400 else { return .lastsUntilReset }
         guard let reset = window.resetsAt else {
             return .runsOut(at: exhausted, before: 0)
         }

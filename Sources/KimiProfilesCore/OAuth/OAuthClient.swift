@@ -81,8 +81,8 @@ public struct OAuthClient: Sendable {
             deviceCode: deviceCode, userCode: userCode,
             verificationURI: json.text("verification_uri") ?? complete,
             verificationURIComplete: complete,
-            expiresIn: json.number("expires_in") ?? 900,
-            interval: max(1, json.number("interval") ?? 5))
+            expiresIn: Self.bounded(json.number("expires_in"), 1...86400) ?? 900,
+            interval: Self.bounded(json.number("interval"), 1...60) ?? 5)
     }
 
     /// Polls once with `deviceCode`.
@@ -172,8 +172,11 @@ public struct OAuthClient: Sendable {
         guard let access = json.secret("access_token"), let refresh = json.secret("refresh_token") else {
             throw OAuthError.malformedResponse(endpoint: endpoint, detail: "access_token or refresh_token missing")
         }
-        guard let lifetime = json.number("expires_in"), lifetime > 0, lifetime < 1e9 else {
-            throw OAuthError.malformedResponse(endpoint: endpoint, detail: "expires_in missing or not a positive number")
+        // The old refresh token is spent once the server has answered: tokens without a usable
+        // lifetime are kept, as expired, rather than lost (the next use refreshes them).
+        guard let lifetime = Self.bounded(json.number("expires_in"), 1...31_536_000) else {
+            log("\(endpoint): expires_in missing or out of range; keeping the tokens as already expired")
+            return TokenGrant(accessToken: access, refreshToken: refresh, lifetime: 0)
         }
         return TokenGrant(accessToken: access, refreshToken: refresh, lifetime: Int64(lifetime))
     }
@@ -182,6 +185,12 @@ public struct OAuthClient: Sendable {
         let code = Self.errorCode(json)
         if code == "invalid_client" { return .invalidClient(clientID: clientID) }
         return .server(endpoint: endpoint, status: status, code: code, message: Self.errorMessage(json))
+    }
+
+    /// `value` when it is a finite number within `range`.
+    static func bounded(_ value: Double?, _ range: ClosedRange<Double>) -> Double? {
+        guard let value, value.isFinite, range.contains(value) else { return nil }
+        return value
     }
 
     /// The error code, in the RFC form `{"error":"x"}` or the nested `{"error":{"code":"x"}}`.

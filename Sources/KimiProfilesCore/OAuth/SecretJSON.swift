@@ -138,7 +138,9 @@ public enum SecretJSON: Sendable {
         /// Reads a string literal (at its opening quote) into wiped memory.
         mutating func string() -> SecureBytes? {
             offset += 1
+            // Reserved once, so that growing never leaves an unwiped copy of a token behind.
             var out = [UInt8]()
+            out.reserveCapacity(bytes.count - offset)
             defer { out.withUnsafeMutableBytes { wipe($0) } }
             while offset < bytes.count {
                 let byte = bytes[offset]

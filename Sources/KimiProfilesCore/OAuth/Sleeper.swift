@@ -8,7 +8,11 @@ public struct Sleeper: Sendable {
 
     public init(_ body: @escaping @Sendable (Double) -> Void) { self.body = body }
 
-    public func sleep(_ seconds: Double) { if seconds > 0 { body(seconds) } }
+    /// Waits `seconds`, at most an hour (a server-given interval is never trusted further).
+    public func sleep(_ seconds: Double) {
+        guard seconds.isFinite, seconds > 0 else { return }
+        body(min(seconds, 3600))
+    }
 
     /// Real sleeping with `nanosleep`, resumed after signals until the time has passed.
     public static let system = Sleeper { seconds in

@@ -211,7 +211,9 @@ public final class CredentialProxy: @unchecked Sendable {
         guard target.hasPrefix("/"), !target.hasPrefix("//") else { return false }
         let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
         let lowered = path.lowercased()
-        for forbidden in ["%2e", "%2f", "%5c", "\\", "//"] where lowered.contains(forbidden) { return false }
+        for forbidden in ["%2e", "%2f", "%5c", "%25", ";", "\\", "//"] where lowered.contains(forbidden) {
+            return false
+        }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         if segments.contains(where: { $0 == "." || $0 == ".." }) { return false }
         return path.hasPrefix(basePath + "/") && path.count > basePath.count + 1

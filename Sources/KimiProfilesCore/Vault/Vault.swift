@@ -82,10 +82,12 @@ public final class Vault {
         if version > VaultSchema.currentVersion {
             throw .newerSchema(found: version, supported: VaultSchema.currentVersion)
         }
+        // An existing vault proves the key first: a wrong key must not even migrate it.
+        if version > 0 { try verifyKey() }
         if version < VaultSchema.currentVersion {
             try migrate()
         }
-        try verifyKey()
+        if version == 0 { try verifyKey() }
     }
 
     private func migrate() throws(VaultError) {
@@ -105,7 +107,9 @@ public final class Vault {
                 try database.execute(VaultSchema.migrations[index])
             }
             try database.execute("PRAGMA user_version = \(VaultSchema.currentVersion)")
-            if try metaValue(Self.keyCheckField) == nil {
+            // Only a new vault gets a key check; an old one without it is damaged, and sealing
+            // one now would make whatever key is at hand the accepted one.
+            if version == 0, try metaValue(Self.keyCheckField) == nil {
                 let check = try seal(
                     Self.keyCheckPlaintext, associatedData: SealedBox.associatedData(
                         profileID: "", field: Self.keyCheckField))

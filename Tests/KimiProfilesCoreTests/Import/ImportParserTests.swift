@@ -247,6 +247,10 @@ final class ImportParserTests: XCTestCase {
             .damaged(.opencode, path: file, detail: "entry 'kimi-for-coding' has no refresh token"))
         assertFails(.opencode, #"{"kimi-for-coding":"sk-kimi-x"}"#,
             .damaged(.opencode, path: file, detail: "entry 'kimi-for-coding' is not an object"))
+        for key in [#"sk-kimi-a\nb"#, "sk-kimi- spaced", #"sk-kimi-\u00e9"#] {
+            assertFails(.opencode, #"{"kimi-for-coding":{"type":"api","key":""# + key + #""}}"#,
+                .damaged(.opencode, path: file, detail: "the key of entry 'kimi-for-coding' is not printable ASCII"))
+        }
     }
 
     // MARK: Damage common to all

@@ -66,6 +66,19 @@ final class UsageParserTests: XCTestCase {
         }
     }
 
+    func testAbsurdNumbersDoNotTrap() throws {
+        let report = try UsageParser.parse(
+            #"{"usage":{"limit":1,"used":0},"parallel":{"limit":1e300},"limits":[{"window":{"duration":1e300},"detail":{"limit":1,"used":0}}]}"#,
+            now: now)
+        XCTAssertNil(report.parallelLimit)
+        XCTAssertEqual(report.windows.map(\.key), ["weekly", "limit1"])
+        let w = UsageWindow(key: "weekly", name: "7-day", seconds: 604_800, limit: 1e300, used: 1, remaining: 1e300, resetsAt: nil)
+        let samples = [
+            UsageSample(at: now - 62, used: 0, limit: 1e300, resetsAt: nil), UsageSample(at: now, used: 1, limit: 1e300, resetsAt: nil),
+        ]
+        XCTAssertEqual(UsageProjection.project(w, samples: samples, now: now), .lastsUntilReset)
+    }
+
     func testWindowNames() {
         XCTAssertEqual(UsageWindow.name(forSeconds: 18_000), "5-hour")
         XCTAssertEqual(UsageWindow.name(forSeconds: 604_800), "7-day")

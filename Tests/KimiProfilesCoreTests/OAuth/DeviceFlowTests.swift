@@ -128,10 +128,28 @@ final class DeviceFlowTests: XCTestCase {
         let missingLifetime = ScriptedTransport([
             authorization(), .reply(200, #"{"access_token":"A","refresh_token":"R"}"#),
         ])
-        XCTAssertThrowsError(try flow(missingLifetime).run { _ in }) { error in
-            XCTAssertTrue("\(error)".contains("expires_in"), "\(error)")
-            XCTAssertFalse("\(error)".contains(deviceCode))
+        // Tokens without a lifetime are kept, as already expired, rather than lost.
+        XCTAssertEqual(try flow(missingLifetime).run { _ in }.lifetime, 0)
+    }
+
+    /// Absurd numbers from the server are replaced by sane defaults, never trusted or trapped on.
+    func testAbsurdIntervalsAndLifetimesAreBounded() throws {
+        let transport = ScriptedTransport([
+            .reply(200, #"{"device_code":"d","user_code":"U","verification_uri_complete":"https://x/y","expires_in":1e300,"interval":"nan"}"#),
+            Self.tokens,
+        ])
+        var expiry = 0.0
+        _ = try flow(transport).run { event in
+            if case let .code(_, _, _, expiresIn, _) = event { expiry = expiresIn }
         }
+        XCTAssertEqual(expiry, 900)
+        XCTAssertEqual(clock.recordedSleeps, [5])
+        let huge = ScriptedTransport([
+            .reply(200, #"{"device_code":"d","user_code":"U","verification_uri_complete":"https://x/y","interval":1e300}"#),
+            Self.tokens,
+        ])
+        _ = try flow(huge).run { _ in }
+        XCTAssertEqual(clock.recordedSleeps, [5, 5])
     }
 
     func testServerErrorsAreRetriedThenReported() {

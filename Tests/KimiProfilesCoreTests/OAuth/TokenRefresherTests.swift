@@ -139,11 +139,25 @@ final class TokenRefresherTests: XCTestCase {
 
     func testMalformedRefreshRepliesKeepTheOldTokens() throws {
         clock.advance(1000)
-        for body in ["not json", #"{"access_token":"AT-2"}"#, #"{"access_token":"AT-2","refresh_token":"RT-2","expires_in":-5}"#] {
+        for body in ["not json", #"{"access_token":"AT-2"}"#] {
             XCTAssertThrowsError(try refresher(ScriptedTransport([.reply(200, body)])).freshCredential(for: profile)) { error in
                 guard case .malformedResponse? = error as? OAuthError else { return XCTFail("\(body): \(error)") }
             }
             XCTAssertEqual(try stored().refreshToken, Secret("RT-0"))
+        }
+    }
+
+    /// The server has spent the old refresh token once it answers with a new one: a reply
+    /// without a usable lifetime keeps the new tokens, as already expired, instead of losing them.
+    func testTokensWithoutAUsableLifetimeAreKeptAsExpired() throws {
+        clock.advance(1000)
+        for (index, lifetime) in ["-5", "1e300", "\"nan\"", "null"].enumerated() {
+            let body = #"{"access_token":"AT-\#(index)x","refresh_token":"RT-\#(index)x","expires_in":\#(lifetime)}"#
+            let credential = try refresher(ScriptedTransport([.reply(200, body)])).freshCredential(for: profile)
+            XCTAssertEqual(credential.bearer, Secret("AT-\(index)x"))
+            let saved = try stored()
+            XCTAssertEqual(saved.refreshToken, Secret("RT-\(index)x"), "the new refresh token is kept")
+            XCTAssertEqual(saved.expiresAt, clock.clock.seconds(), "and the access token counts as expired")
         }
     }
 

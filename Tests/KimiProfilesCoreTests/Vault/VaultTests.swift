@@ -286,6 +286,35 @@ final class VaultTests: XCTestCase {
         XCTAssertEqual(try vault.credential(for: profile), .apiKey(Secret("sk-kimi-work")))
     }
 
+    /// A wrong key is refused before a migration could write to an older vault.
+    func testAWrongKeyDoesNotMigrateAnOlderVault() throws {
+        let folder = TemporaryDirectory()
+        let home = home(folder)
+        do {
+            let vault = try open(home)
+            try vault.add(makeProfile("work"), credential: .apiKey(Secret("sk-kimi-work")))
+            try vault.database.execute("PRAGMA user_version = \(VaultSchema.currentVersion - 1)")
+        }
+        let before = fileBytes(home.vaultPath)
+        try FileManager.default.removeItem(atPath: home.keyPath)
+        writeFile(home.keyPath, SecureRandom.bytes(count: 32))
+        assertOpenFails(home) { XCTAssertEqual($0, .wrongKey(keyPath: home.keyPath)) }
+        XCTAssertEqual(fileBytes(home.vaultPath), before, "not migrated with a wrong key")
+    }
+
+    /// An existing vault without its key check is damaged; no key is adopted in its place.
+    func testAMissingKeyCheckIsNeverRecreated() throws {
+        let folder = TemporaryDirectory()
+        let home = home(folder)
+        do {
+            let vault = try open(home)
+            try vault.database.execute("DELETE FROM meta WHERE key = 'key-check'")
+        }
+        for create in [true, false] {
+            assertOpenFails(home, create: create) { XCTAssertEqual($0, .corrupt(path: home.vaultPath)) }
+        }
+    }
+
     func testKeyFileReadableByOthersIsRefused() throws {
         let folder = TemporaryDirectory()
         let home = home(folder)
