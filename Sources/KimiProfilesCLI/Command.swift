@@ -73,6 +73,19 @@ extension ParsedArguments {
         return first
     }
 
+    /// The single NAME operand, checked against the profile-name rule (SPEC §4).
+    func profileNameOperand(for command: any Command.Type) throws -> String {
+        try Self.checkedProfileName(operand("NAME", for: command), for: command)
+    }
+
+    /// `name` when it follows the profile-name rule, else a usage error saying why.
+    static func checkedProfileName(_ name: String, for command: any Command.Type) throws -> String {
+        if let problem = ProfileName.problem(with: name) {
+            throw UsageError("invalid profile name '\(name)': \(problem)", command: command)
+        }
+        return name
+    }
+
     /// Fails when any operand was given to a command that takes none.
     func noOperands(for command: any Command.Type) throws {
         if let first = positionals.first {

@@ -39,10 +39,7 @@ struct AddCommand: Command {
     let openBrowser: Bool
 
     init(_ arguments: ParsedArguments) throws {
-        name = try arguments.operand("NAME", for: Self.self)
-        if let problem = ProfileName.problem(with: name) {
-            throw UsageError("invalid profile name '\(name)': \(problem)", command: Self.self)
-        }
+        name = try arguments.profileNameOperand(for: Self.self)
         endpoints = try OAuthOptions(arguments, command: Self.self)
         apiKey = arguments.has("api-key-stdin")
         if apiKey, arguments.value("client-id") != nil || arguments.value("oauth-host") != nil {

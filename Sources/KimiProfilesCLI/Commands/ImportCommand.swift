@@ -50,10 +50,7 @@ struct ImportCommand: Command {
     let oauthOnlyOptions: Bool
 
     init(_ arguments: ParsedArguments) throws {
-        name = try arguments.operand("NAME", for: Self.self)
-        if let problem = ProfileName.problem(with: name) {
-            throw UsageError("invalid profile name '\(name)': \(problem)", command: Self.self)
-        }
+        name = try arguments.profileNameOperand(for: Self.self)
         guard let from = arguments.value("from") else {
             throw UsageError("missing --from SOURCE", command: Self.self)
         }

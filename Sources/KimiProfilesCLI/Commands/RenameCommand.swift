@@ -19,10 +19,7 @@ struct RenameCommand: Command {
             throw UsageError("rename needs OLD and NEW", command: Self.self)
         }
         old = arguments.positionals[0]
-        new = arguments.positionals[1]
-        if let problem = ProfileName.problem(with: new) {
-            throw UsageError("invalid profile name '\(new)': \(problem)", command: Self.self)
-        }
+        new = try ParsedArguments.checkedProfileName(arguments.positionals[1], for: Self.self)
     }
 
     func run(_ context: Context) throws -> Int32 {

@@ -33,10 +33,7 @@ struct UseCommand: Command {
             action = .unset
             return
         }
-        let name = try arguments.operand("NAME", for: Self.self)
-        if let problem = ProfileName.problem(with: name) {
-            throw UsageError("invalid profile name '\(name)': \(problem)", command: Self.self)
-        }
+        let name = try arguments.profileNameOperand(for: Self.self)
         action = arguments.has("project") ? .pin(name) : .activate(name)
     }
 
