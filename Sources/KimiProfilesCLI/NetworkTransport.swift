@@ -3,8 +3,14 @@ import KimiProfilesCore
 /// The live network transport: the project's own HTTP/1.1 client over libssl, with the
 /// process's environment for proxies and the trust store.
 public enum NetworkTransport {
+    /// OAuth and usage requests are small: 10 s to connect, 20 s of silence and 30 s in all
+    /// bound each try, so three tries of a refresh against a server that drips never hold a
+    /// command for minutes. (The proxy's own client waits far longer for model responses.)
     @Sendable public static func make(_ environment: [String: String]) -> any HTTPTransport {
-        HTTPClient(configuration: HTTPClientConfiguration(userAgent: KimiProfilesVersion.userAgent, environment: environment))
+        HTTPClient(
+            configuration: HTTPClientConfiguration(
+                connectTimeout: 10, readTimeout: 20, totalTimeout: 30, userAgent: KimiProfilesVersion.userAgent,
+                environment: environment))
     }
 }
 

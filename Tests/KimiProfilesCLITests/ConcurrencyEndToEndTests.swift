@@ -33,26 +33,39 @@ final class ConcurrencyEndToEndTests: FakeKimiTestCase {
     func runAllAtOnce(_ commands: [[String]], timeout: Double = 120) -> [(arguments: [String], result: BinaryRunner.Result)] {
         let collected = Collected()
         let group = DispatchGroup()
-        let gate = NSCondition()
-        nonisolated(unsafe) var open = false
+        let gate = StartGate()
         let runner = cli!
         for arguments in commands {
             group.enter()
             Thread.detachNewThread {
-                gate.lock()
-                while !open { gate.wait() }
-                gate.unlock()
+                gate.wait()
                 collected.append((arguments, runner.run(arguments, timeout: 90)))
                 group.leave()
             }
         }
         usleep(100_000)
-        gate.lock()
-        open = true
-        gate.broadcast()
-        gate.unlock()
+        gate.open()
         XCTAssertEqual(group.wait(timeout: .now() + timeout), .success, "every process ended")
         return collected.all
+    }
+
+    /// Holds every thread until `open()`, so the processes start together.
+    final class StartGate: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var isOpen = false
+
+        func wait() {
+            condition.lock()
+            while !isOpen { condition.wait() }
+            condition.unlock()
+        }
+
+        func open() {
+            condition.lock()
+            isOpen = true
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 
     final class Collected: @unchecked Sendable {
