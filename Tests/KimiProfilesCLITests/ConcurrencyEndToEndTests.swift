@@ -175,7 +175,7 @@ final class ConcurrencyEndToEndTests: FakeKimiTestCase {
         loginOAuth("work")
         kimi.accessTokenLifetime = 120
         kimi.refreshDelay = 0.2
-        let session = try startSession()
+        let session = try startSession(["-p", "work", "--quiet"])
         defer { end(session) }
         XCTAssertEqual(session.secret.count, 64)
 
@@ -214,31 +214,5 @@ final class ConcurrencyEndToEndTests: FakeKimiTestCase {
         XCTAssertEqual(kimi.rejectedAPIRequests, 0)
         XCTAssertFalse(kimi.presentedCredentials.contains(session.secret), "the session secret never reached Kimi")
         XCTAssertTrue(kimi.presentedCredentials.allSatisfy { $0.hasPrefix("at-") })
-    }
-
-    // MARK: An exec session (as in ProxyEndToEndTests)
-
-    func startSession() throws -> ProxyEndToEndTests.Session {
-        let file = folder.url("child-\(UUID().uuidString).env")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BinaryRunner.executable)
-        process.arguments = [
-            "exec", "-p", "work", "--quiet", "--", "/bin/sh", "-c", "env > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; exec sleep 60", file,
-        ]
-        process.environment = cli.environment
-        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(15)
-        while !FileManager.default.fileExists(atPath: file) && Date() < deadline { usleep(20_000) }
-        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-        XCTAssertFalse(text.isEmpty, "the command started")
-        return ProxyEndToEndTests.Session(process: process, environment: environmentLines(text))
-    }
-
-    func end(_ session: ProxyEndToEndTests.Session) {
-        kill(session.process.processIdentifier, SIGTERM)
-        session.process.waitUntilExit()
     }
 }

@@ -73,31 +73,7 @@ final class ProxyAbuseEndToEndTests: EndToEndTestCase {
 
     // MARK: Helpers
 
-    func startSession() throws -> ProxyEndToEndTests.Session {
-        let file = folder.url("child-\(UUID().uuidString).env")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BinaryRunner.executable)
-        process.arguments = [
-            "exec", "--quiet", "--", "/bin/sh", "-c", "env > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; exec sleep 60", file,
-        ]
-        process.environment = cli.environment
-        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(15)
-        while !FileManager.default.fileExists(atPath: file) && Date() < deadline { usleep(20_000) }
-        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-        XCTAssertFalse(text.isEmpty, "the command started")
-        return ProxyEndToEndTests.Session(process: process, environment: environmentLines(text))
-    }
-
-    func end(_ session: ProxyEndToEndTests.Session) {
-        kill(session.process.processIdentifier, SIGTERM)
-        session.process.waitUntilExit()
-    }
-
-    func alive(_ session: ProxyEndToEndTests.Session) -> Bool {
+    func alive(_ session: ExecSession) -> Bool {
         session.process.isRunning && kill(session.process.processIdentifier, 0) == 0
     }
 
@@ -112,13 +88,13 @@ final class ProxyAbuseEndToEndTests: EndToEndTestCase {
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
     }
 
-    func assertAServedRequest(_ session: ProxyEndToEndTests.Session, file: StaticString = #filePath, line: UInt = #line) {
+    func assertAServedRequest(_ session: ExecSession, file: StaticString = #filePath, line: UInt = #line) {
         let response = try? ProxyEndToEndTests.send(session)
         XCTAssertEqual(response?.status, 200, "a legitimate request is served", file: file, line: line)
     }
 
     /// Nothing reached the fake that did not carry the secret, and the secret itself never did.
-    func assertOnlyTokensReachedKimi(_ session: ProxyEndToEndTests.Session, file: StaticString = #filePath, line: UInt = #line) {
+    func assertOnlyTokensReachedKimi(_ session: ExecSession, file: StaticString = #filePath, line: UInt = #line) {
         let presented = kimi.presentedCredentials
         XCTAssertFalse(presented.contains(session.secret), "the session secret reached Kimi", file: file, line: line)
         XCTAssertTrue(presented.allSatisfy { $0.hasPrefix("at-") }, "\(presented)", file: file, line: line)

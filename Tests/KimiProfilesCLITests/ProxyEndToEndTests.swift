@@ -24,41 +24,14 @@ final class ProxyEndToEndTests: EndToEndTestCase {
         super.tearDown()
     }
 
-    /// A running `exec` whose command wrote its environment to a file and sleeps.
-    struct Session: @unchecked Sendable {
-        let process: Process
-        let environment: [String: String]
-        var base: String { environment["KIMI_BASE_URL"] ?? "" }
-        var secret: String { environment["KIMI_API_KEY"] ?? "" }
-        var port: Int { HTTPURL(base)?.port ?? 0 }
-    }
-
-    func startSession(_ command: String = "exec sleep 60") throws -> Session {
-        let file = folder.url("child-\(UUID().uuidString).env")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BinaryRunner.executable)
-        // --quiet: no usage fetches around the session, so the fake sees only what the test sends.
-        process.arguments = ["exec", "--quiet", "--", "/bin/sh", "-c", "env > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; \(command)", file]
-        process.environment = cli.environment
-        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(15)
-        while !FileManager.default.fileExists(atPath: file) && Date() < deadline { usleep(20_000) }
-        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-        XCTAssertFalse(text.isEmpty, "the command started")
-        return Session(process: process, environment: environmentLines(text))
-    }
-
     func send(
-        _ session: Session, path: String = "/messages", headers: [(String, String)]? = nil, body: String = #"{"stream":false}"#
+        _ session: ExecSession, path: String = "/messages", headers: [(String, String)]? = nil, body: String = #"{"stream":false}"#
     ) throws -> HTTPResponse {
         try Self.send(session, path: path, headers: headers, body: body)
     }
 
     static func send(
-        _ session: Session, path: String = "/messages", headers: [(String, String)]? = nil, body: String = #"{"stream":false}"#
+        _ session: ExecSession, path: String = "/messages", headers: [(String, String)]? = nil, body: String = #"{"stream":false}"#
     ) throws -> HTTPResponse {
         let url = HTTPURL(session.base + path)!
         let request = HTTPRequest(
@@ -66,11 +39,6 @@ final class ProxyEndToEndTests: EndToEndTestCase {
             headers: HTTPHeaders(headers ?? [("x-api-key", session.secret), ("Content-Type", "application/json")]),
             body: Array(body.utf8).withUnsafeBytes { SecureBytes(copying: $0) })
         return try HTTPClient(configuration: HTTPClientConfiguration(readTimeout: 10)).send(request)
-    }
-
-    func end(_ session: Session) {
-        kill(session.process.processIdentifier, SIGTERM)
-        session.process.waitUntilExit()
     }
 
     /// The child's environment holds the session secret and a loopback URL, never a token.
@@ -262,7 +230,7 @@ final class ProxyEndToEndTests: EndToEndTestCase {
 
         // The trap ends the background sleep too: an orphan would hold the descriptor that
         // Foundation's Process watches, and waitUntilExit would wait for it.
-        let hungUp = try startSession("trap 'kill $!; exit 9' HUP; sleep 60 & wait")
+        let hungUp = try startSession(command: "trap 'kill $!; exit 9' HUP; sleep 60 & wait")
         kill(hungUp.process.processIdentifier, SIGHUP)
         hungUp.process.waitUntilExit()
         XCTAssertEqual(hungUp.process.terminationStatus, 9, "the command handled the forwarded SIGHUP itself")
