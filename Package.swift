@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
-// kimi-profiles: no package dependencies. The system's libsqlite3 and OpenSSL 3 are reached
-// through systemLibrary targets; Foundation is used only as FoundationEssentials.
+// kimi-profiles: no package dependencies. The system's libsqlite3 and OpenSSL 3, and libc calls
+// Swift cannot make, are reached through systemLibrary targets; Foundation is used only as
+// FoundationEssentials.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -13,9 +14,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // Header only: fixed-arity wrappers for libc calls Swift cannot make (variadic prctl).
+        .systemLibrary(name: "CSystem"),
         .target(
             name: "KimiProfilesCore",
-            dependencies: ["CSQLite", "COpenSSL"],
+            dependencies: ["CSQLite", "COpenSSL", "CSystem"],
             swiftSettings: strict
         ),
         .target(

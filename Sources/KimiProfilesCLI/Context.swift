@@ -80,9 +80,13 @@ public struct Context {
         TokenRefresher(vault: vault, transport: LazyTransport { self.transport() }, clock: clock, sleeper: sleeper, log: log)
     }
 
-    /// The process's own context. Takes the descriptor snapshot first, before anything opens a
-    /// file, so `exec` knows which descriptors were inherited.
+    /// The process's own context. Marks the process non-dumpable before any command can read
+    /// a secret (no core file, no same-user ptrace or /proc/PID/mem; `execve` clears the mark
+    /// for the command `exec` starts). Then takes the descriptor snapshot, before anything
+    /// opens a file, so `exec` knows which descriptors were inherited.
     public static func live() -> Context {
+        // prctl(PR_SET_DUMPABLE, 0) fails only where there is no prctl; nothing to fall back to.
+        try? Dumpability.set(dumpable: false)
         let descriptors = Descriptors.snapshot()
         var environment: [String: String] = [:]
         environment.reserveCapacity(64)
