@@ -45,6 +45,7 @@ public final class FakeKimi: @unchecked Sendable {
     private var requestLog: [(method: String, path: String, headers: [String: String])] = []
     private var sentEvents: [Double] = []
     private var presented: [String] = []
+    private var secretsIssued: [String] = []
 
     private struct Device {
         let userCode: String
@@ -105,6 +106,10 @@ public final class FakeKimi: @unchecked Sendable {
     /// Called by the server as it writes each event.
     public func recordEventSent() { lock.withLock { sentEvents.append(Date().timeIntervalSince1970) } }
 
+    /// Every secret handed out so far, oldest first: device codes, access and refresh tokens.
+    /// (User codes are not listed: they are shown to the user on purpose.)
+    public var issuedSecrets: [String] { lock.withLock { secretsIssued } }
+
     /// Every credential presented to the API (x-api-key or bearer), in order.
     public var presentedCredentials: [String] { lock.withLock { presented } }
 
@@ -158,6 +163,7 @@ public final class FakeKimi: @unchecked Sendable {
         let deviceCode = "dc-" + UUID().uuidString
         let userCode = String(format: "KIMI-%04d", codesIssued)
         devices[deviceCode] = Device(userCode: userCode, index: codesIssued)
+        secretsIssued.append(deviceCode)
         return .json(200, """
             {"device_code":"\(deviceCode)","user_code":"\(userCode)",
              "verification_uri":"https://www.kimi.com/code/authorize_device",
@@ -215,6 +221,7 @@ public final class FakeKimi: @unchecked Sendable {
         let access = "at-\(account.id)-" + UUID().uuidString
         let refresh = "rt-\(account.id)-" + UUID().uuidString
         accounts[refresh] = account
+        secretsIssued += [access, refresh]
         validAccessTokens[access] = Date().timeIntervalSince1970 + Double(lifetime ?? accessTokenLifetime)
         return (access, refresh)
     }
