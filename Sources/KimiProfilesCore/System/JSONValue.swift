@@ -1,8 +1,6 @@
-import FoundationEssentials
-
 /// Any JSON value, for documents whose shape this tool does not own (the caller's
 /// `OPENCODE_CONFIG_CONTENT`) and must pass through with its other keys intact.
-public enum JSONValue: Sendable, Equatable, Codable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -11,41 +9,10 @@ public enum JSONValue: Sendable, Equatable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case let .bool(value): try container.encode(value)
-        case let .integer(value): try container.encode(value)
-        case let .number(value): try container.encode(value)
-        case let .string(value): try container.encode(value)
-        case let .array(value): try container.encode(value)
-        case let .object(value): try container.encode(value)
-        }
-    }
-
     /// Parses `text`; nil when it is not JSON.
     public static func parse(_ text: String) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        var text = text
+        return text.withUTF8 { JSONReader<JSONValue>.parse(UnsafeRawBufferPointer($0), maxDepth: 128) }
     }
 
     /// Compact text with sorted keys and unescaped slashes.
@@ -107,5 +74,29 @@ public enum JSONValue: Sendable, Equatable, Codable {
     public subscript(key: String) -> JSONValue? {
         if case let .object(members) = self { return members[key] }
         return nil
+    }
+}
+
+extension JSONValue: JSONTree {
+    public static func makeNull() -> JSONValue { .null }
+    public static func makeBool(_ value: Bool) -> JSONValue { .bool(value) }
+
+    /// An integer when the text has no fraction or exponent and fits in 64 bits, so that
+    /// large ids pass through unchanged; any other number as a double.
+    public static func makeNumber(_ text: String) -> JSONValue? {
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }),
+            let integer = Int64(text)
+        {
+            return .integer(integer)
+        }
+        return Double(text).map { .number($0) }
+    }
+
+    public static func makeString(_ bytes: inout [UInt8]) -> JSONValue { .string(String(decoding: bytes, as: UTF8.self)) }
+    public static func makeArray(_ items: [JSONValue]) -> JSONValue { .array(items) }
+
+    /// A repeated key keeps its last value, as most readers do.
+    public static func makeObject(_ members: [(String, JSONValue)]) -> JSONValue {
+        .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
     }
 }
