@@ -86,7 +86,9 @@ enum CredentialCoding {
     /// Decodes; nil when the layout is not one this version wrote.
     static func decode(_ plaintext: SecureBytes) -> Credential? {
         plaintext.withUnsafeBytes { bytes -> Credential? in
-            var values: [Tag: Secret] = [:]
+            // Indexed by tag rather than a dictionary: a `[Tag: Secret]` costs the runtime a scan
+            // of every protocol conformance in the binary to find `Tag: Hashable`.
+            var slots = [Secret?](repeating: nil, count: 7)
             var offset = 0
             while offset < bytes.count {
                 guard offset + 5 <= bytes.count else { return nil }
@@ -98,19 +100,20 @@ enum CredentialCoding {
                 guard length <= bytes.count - offset else { return nil }
                 let field = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
                 if let tag = Tag(rawValue: rawTag) {
-                    values[tag] = Secret(SecureBytes(copying: field))
+                    slots[Int(tag.rawValue)] = Secret(SecureBytes(copying: field))
                 }
                 offset += length
             }
-            if let key = values[.apiKey] { return .apiKey(key) }
-            guard let access = values[.accessToken], let refresh = values[.refreshToken],
-                let expiresAt = values[.expiresAt].flatMap(integer),
-                let lifetime = values[.lifetime].flatMap(integer)
+            func value(_ tag: Tag) -> Secret? { slots[Int(tag.rawValue)] }
+            if let key = value(.apiKey) { return .apiKey(key) }
+            guard let access = value(.accessToken), let refresh = value(.refreshToken),
+                let expiresAt = value(.expiresAt).flatMap(integer),
+                let lifetime = value(.lifetime).flatMap(integer)
             else { return nil }
             return .oauth(
                 OAuthTokens(
                     accessToken: access, refreshToken: refresh, expiresAt: expiresAt,
-                    lifetime: lifetime, account: values[.account]))
+                    lifetime: lifetime, account: value(.account)))
         }
     }
 
