@@ -6,8 +6,12 @@ import Glibc
 /// Kimi.
 ///
 /// Listening starts in `init`; `port` is the one bound (ask for port 0 to let the system choose).
-/// One thread accepts, and each connection gets a thread of its own, up to `maxConnections`
-/// (beyond that, a new connection is closed at once). A connection carries one request: its head
+/// One thread accepts, and each connection gets a thread of its own, up to `maxConnections`.
+/// When they are all taken, a new connection makes room by cutting the oldest one still waiting
+/// for its request head (so clients that connect and send nothing cannot lock others out for
+/// `headerTimeout`); when every connection is past its head, the new one is closed at once. Cut
+/// connections' threads end promptly; at most `maxConnections` more of them can be winding down
+/// at any moment. A connection carries one request: its head
 /// is parsed within `headerTimeout` and size limits, its body (Content-Length or chunked) read in
 /// full within `maxBodyBytes`, and then `handler` is called on the connection's thread with the
 /// request and a writer for the response. Every response closes the connection.
@@ -103,6 +107,8 @@ private final class ServerState: @unchecked Sendable {
     private let screen: HTTPServer.Screen?
     private var acceptThread: PosixThread?
     private var connections: [Int: Connection] = [:]
+    /// How many of `connections` were cut to make room and are winding down.
+    private var evictedCount = 0
     private var finished: [PosixThread] = []
     private var nextID = 0
     private var stopped = false
@@ -112,6 +118,10 @@ private final class ServerState: @unchecked Sendable {
         // under the server's lock.
         let socket: TCPSocket
         var thread: PosixThread?
+        /// Set (under the server's lock) once a request head has arrived and passed the screen.
+        var pastHead = false
+        /// Set (under the server's lock) when the connection was cut to make room.
+        var evicted = false
         init(socket: TCPSocket) { self.socket = socket }
     }
 
@@ -195,10 +205,11 @@ private final class ServerState: @unchecked Sendable {
         }
     }
 
-    /// Starts a thread for the connection, or closes it when the server is full.
+    /// Starts a thread for the connection, making room if the server is full; closes it when
+    /// no room can be made.
     private func admit(_ socket: TCPSocket) {
         lock.withLock {
-            guard !stopped, connections.count < configuration.maxConnections else {
+            guard !stopped, connections.count - evictedCount < configuration.maxConnections || makeRoom() else {
                 socket.close()
                 return
             }
@@ -209,7 +220,7 @@ private final class ServerState: @unchecked Sendable {
             // Started under the lock, so the thread cannot finish (which takes the lock) before
             // its handle is recorded.
             connection.thread = PosixThread.start { [self] in
-                serve(connection.socket)
+                serve(connection)
                 finish(id)
             }
             if connection.thread == nil {
@@ -219,9 +230,24 @@ private final class ServerState: @unchecked Sendable {
         }
     }
 
+    /// Cuts the oldest connection still waiting for its head. Called under the lock, when full.
+    private func makeRoom() -> Bool {
+        guard connections.count < 2 * configuration.maxConnections else { return false }
+        var oldest: (id: Int, connection: Connection)?
+        for (id, connection) in connections where !connection.pastHead && !connection.evicted {
+            if oldest == nil || id < oldest!.id { oldest = (id, connection) }
+        }
+        guard let oldest else { return false }
+        oldest.connection.evicted = true
+        evictedCount += 1
+        oldest.connection.socket.shutdown()
+        return true
+    }
+
     private func finish(_ id: Int) {
         lock.withLock {
             guard let connection = connections.removeValue(forKey: id) else { return }
+            if connection.evicted { evictedCount -= 1 }
             connection.socket.close()
             if let thread = connection.thread { finished.append(thread) }
         }
@@ -237,7 +263,8 @@ private final class ServerState: @unchecked Sendable {
 
     // MARK: - Serving one connection
 
-    private func serve(_ socket: TCPSocket) {
+    private func serve(_ connection: Connection) {
+        let socket = connection.socket
         let headDeadline = Deadline.after(configuration.headerTimeout)
         let stream: ByteStream
         if let tls {
@@ -275,6 +302,8 @@ private final class ServerState: @unchecked Sendable {
             return
         }
 
+        // From here the connection is a real request, no longer one that room can be made from.
+        lock.withLock { connection.pastHead = true }
         let body = ByteBuffer()
         do {
             if Self.expectsContinue(head), framing != .none {

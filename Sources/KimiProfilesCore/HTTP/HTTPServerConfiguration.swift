@@ -14,7 +14,8 @@ public struct HTTPServerConfiguration: Sendable {
 
     /// The port on 127.0.0.1; 0 lets the system choose one (see `HTTPServer.port`).
     public var port: Int
-    /// Connections served at once, a thread each; more are closed as soon as they are accepted.
+    /// Connections served at once, a thread each. A new one beyond that cuts the oldest
+    /// connection still waiting for its head, or is closed at once when there is none.
     public var maxConnections: Int
     /// The largest request head accepted (431 beyond).
     public var maxHeaderBytes: Int

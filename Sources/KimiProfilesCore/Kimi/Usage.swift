@@ -101,11 +101,14 @@ public enum UsageParser {
                 }
             }
         }
-        guard !windows.isEmpty || root["user"] != nil else {
+        // A reply without any window is still a report when it names the plan (an account
+        // with no quota left to show); anything else with neither is not a usage reply.
+        let level = text(root["user"]?["membership"]?["level"])
+        guard !windows.isEmpty || level != nil else {
             throw Failure(detail: "neither 'usage' nor 'limits' holds a quota")
         }
         var report = UsageReport(
-            level: text(root["user"]?["membership"]?["level"]), windows: windows,
+            level: level, windows: windows,
             parallelLimit: number(root["parallel"]?["limit"]).flatMap { abs($0) < 1e9 ? Int($0) : nil })
         if let booster = root["boosterWallet"], case .object = booster {
             report.wallet = ExtraUsageWallet(

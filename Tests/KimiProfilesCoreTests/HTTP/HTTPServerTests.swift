@@ -165,22 +165,58 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertFalse(reply.contains("Injected"), reply)
     }
 
-    func testConnectionsBeyondTheCapAreClosedAtOnce() throws {
-        let server = try echoServer(HTTPServerConfiguration(maxConnections: 2, headerTimeout: 5))
+    /// Waits until the server runs `threads` threads (the accept thread included).
+    private func waitForThreads(_ server: HTTPServer, _ threads: Int) {
+        let deadline = Date().addingTimeInterval(2)
+        while server.liveThreadCount != threads, Date() < deadline { usleep(5000) }
+        XCTAssertEqual(server.liveThreadCount, threads)
+    }
+
+    func testAtTheCapTheOldestConnectionWaitingForItsHeadMakesRoom() throws {
+        let server = try echoServer(HTTPServerConfiguration(maxConnections: 2, headerTimeout: 30))
         defer { server.stop() }
         let first = try XCTUnwrap(RawSocket.connect(port: server.port))
+        waitForThreads(server, 2)
         let second = try XCTUnwrap(RawSocket.connect(port: server.port))
-        // Both are held by threads waiting for their heads; wait until the server has them.
-        let deadline = Date().addingTimeInterval(2)
-        while server.liveThreadCount < 3, Date() < deadline { usleep(5000) }
+        waitForThreads(server, 3)
+        // Both wait for their heads; a third client is served at once, and the oldest is cut,
+        // long before the 30-second header timeout.
         let third = try XCTUnwrap(RawSocket.connect(port: server.port))
-        let (closed, seconds) = timed { third.isClosedByPeer(timeout: 2) }
+        third.write("GET /third HTTP/1.1\r\n\r\n")
+        XCTAssertTrue(third.readAll(timeout: 5).hasSuffix("GET /third "))
+        XCTAssertTrue(first.isClosedByPeer(timeout: 5), "the oldest idle connection was cut")
+        XCTAssertFalse(second.isClosedByPeer(timeout: 0.05))
+        second.write("GET /second HTTP/1.1\r\n\r\n")
+        XCTAssertTrue(second.readAll(timeout: 5).hasSuffix("GET /second "))
+        first.close()
+    }
+
+    func testWhenEveryConnectionIsPastItsHeadANewOneIsClosedAtOnce() throws {
+        let release = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        let server = try HTTPServer(configuration: HTTPServerConfiguration(maxConnections: 2, headerTimeout: 30)) {
+            request, writer in
+            started.signal()
+            release.wait()
+            writer.respond(status: 200, body: Array(request.target.utf8))
+        }
+        defer { server.stop() }
+        var busy: [RawSocket] = []
+        for index in 0..<2 {
+            let client = try XCTUnwrap(RawSocket.connect(port: server.port))
+            client.write("GET /busy\(index) HTTP/1.1\r\n\r\n")
+            XCTAssertEqual(started.wait(timeout: .now() + 5), .success)
+            busy.append(client)
+        }
+        let refused = try XCTUnwrap(RawSocket.connect(port: server.port))
+        let (closed, seconds) = timed { refused.isClosedByPeer(timeout: 2) }
         XCTAssertTrue(closed)
         XCTAssertLessThan(seconds, 1)
-        XCTAssertFalse(first.isClosedByPeer(timeout: 0.05))
-        first.write("GET /first HTTP/1.1\r\n\r\n")
-        XCTAssertTrue(first.readAll().hasSuffix("GET /first "))
-        second.close()
+        release.signal()
+        release.signal()
+        for (index, client) in busy.enumerated() {
+            XCTAssertTrue(client.readAll(timeout: 5).hasSuffix("/busy\(index)"), "requests in progress are never cut")
+        }
     }
 
     func testStopCutsOpenConnectionsAndJoinsEveryThread() throws {

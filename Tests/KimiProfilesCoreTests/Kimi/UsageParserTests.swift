@@ -59,11 +59,21 @@ final class UsageParserTests: XCTestCase {
     }
 
     func testUnusablePayloadsAreClearErrors() {
-        for body in ["", "<html>502</html>", "[]", #"{"usage":"x"}"#, #"{"foo":1}"#] {
+        let bodies = [
+            "", "<html>502</html>", "[]", #"{"usage":"x"}"#, #"{"foo":1}"#, #"{"user":5}"#, #"{"user":null}"#,
+            #"{"user":{}}"#, #"{"user":{"membership":{"level":7}}}"#, #"{"error":"x","user":{"id":"u1"}}"#,
+        ]
+        for body in bodies {
             XCTAssertThrowsError(try UsageParser.parse(body, now: now), body) { error in
                 XCTAssertTrue("\(error)".hasPrefix("malformed usage reply"), "\(error)")
             }
         }
+    }
+
+    func testPlanWithoutWindowsIsAReport() throws {
+        let report = try UsageParser.parse(#"{"user":{"membership":{"level":"LEVEL_BASIC"}},"limits":[]}"#, now: now)
+        XCTAssertEqual(report.planName, "Basic")
+        XCTAssertEqual(report.windows, [])
     }
 
     func testAbsurdNumbersDoNotTrap() throws {
