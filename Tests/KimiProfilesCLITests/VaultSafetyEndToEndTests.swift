@@ -33,6 +33,59 @@ final class VaultSafetyEndToEndTests: EndToEndTestCase {
         XCTAssertEqual(cli.run(["remove", "work", "--yes"]).status, 0, "a damaged profile can be removed")
     }
 
+    /// Issue 7 item 3: each byte of a sealed credential flipped in turn, through the vault and
+    /// the binary: detected every time, nothing written, and the other profile unaffected.
+    func testEveryFlippedByteOfASealedCredentialIsDetected() throws {
+        var original: [UInt8] = []
+        try mutateCredential(of: "work") { original = $0; return $0 }
+        XCTAssertGreaterThan(original.count, 12 + 16 + workKey.utf8.count)
+        for index in original.indices {
+            try mutateCredential(of: "work") { _ in
+                var changed = original
+                changed[index] ^= index % 2 == 0 ? 0x01 : 0x80
+                return changed
+            }
+            let before = fileBytes(vaultPath) + fileBytes(vaultPath + "-wal")
+            let token = cli.run(["token", "-p", "work"])
+            XCTAssertEqual(token.status, 5, "byte \(index): \(token.output)")
+            XCTAssertTrue(token.stderr.contains("profile 'work' is damaged"), "byte \(index): \(token.stderr)")
+            XCTAssertEqual(fileBytes(vaultPath) + fileBytes(vaultPath + "-wal"), before, "byte \(index): a failed read wrote")
+            let other = cli.run(["token", "-p", "personal"])
+            XCTAssertEqual(other.stdout, personalKey + "\n", "byte \(index): \(other.stderr)")
+            assertNoSecrets(token.output)
+        }
+        try mutateCredential(of: "work") { _ in original }
+        XCTAssertEqual(cli.run(["token", "-p", "work"]).stdout, workKey + "\n", "restored, it opens again")
+    }
+
+    /// A vault file cut short or overwritten with zeros is a clear exit 5, and stays as it was.
+    func testATruncatedOrZeroedVaultIsAClearErrorAndIsNotOverwritten() throws {
+        // Everything in the main file, so that the damage below is all there is.
+        try Database(path: vaultPath, create: false).execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        let intact = fileBytes(vaultPath)
+        XCTAssertGreaterThan(intact.count, 4096)
+        let damages: [(String, [UInt8])] = [
+            ("zeroed", [UInt8](repeating: 0, count: intact.count)),
+            ("cut to its first page", Array(intact.prefix(4096))),
+            ("cut to half", Array(intact.prefix(intact.count / 2))),
+            ("cut inside its header", Array(intact.prefix(50))),
+            ("cut by one byte", Array(intact.dropLast())),
+        ]
+        for (what, damaged) in damages {
+            XCTAssertTrue(FileManager.default.createFile(atPath: vaultPath, contents: Data(damaged)), what)
+            try? FileManager.default.removeItem(atPath: vaultPath + "-wal")
+            try? FileManager.default.removeItem(atPath: vaultPath + "-shm")
+            for arguments in [["token", "-p", "work"], ["list"], ["add", "third", "--api-key-stdin"]] {
+                let result = cli.run(arguments, stdin: "sk-kimi-third\n")
+                XCTAssertEqual(result.status, 5, "\(what), \(arguments[0]): \(result.output)")
+                XCTAssertTrue(
+                    result.stderr.contains("vault.db"), "\(what), \(arguments[0]): the message names the file: \(result.stderr)")
+                XCTAssertEqual(fileBytes(vaultPath), damaged, "\(what), \(arguments[0]): the vault was written")
+                assertNoSecrets(result.output)
+            }
+        }
+    }
+
     func testCredentialsSwappedBetweenProfilesDoNotOpen() throws {
         var work: [UInt8] = []
         var personal: [UInt8] = []
