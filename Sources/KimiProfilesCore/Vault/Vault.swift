@@ -88,6 +88,24 @@ public final class Vault {
             try migrate()
         }
         if version == 0 { try verifyKey() }
+        try ensureWAL()
+    }
+
+    /// WAL lets readers and one writer work at once; it is a property of the file. Checked on
+    /// every open, not only after the first migration: a process killed between that commit and
+    /// the switch (or a switch refused while another process held the file) left a vault in
+    /// rollback mode for good. Best effort: a refused switch is tried again on the next open.
+    private func ensureWAL() throws(VaultError) {
+        let mode: String
+        do {
+            mode = try { () throws(SQLiteError) -> String in
+                let statement = try database.prepare("PRAGMA journal_mode")
+                return try statement.step() ? statement.text(at: 0) : ""
+            }()
+        } catch {
+            throw Self.translate(error, path: home.vaultPath)
+        }
+        if mode.lowercased() != "wal" { try? database.execute("PRAGMA journal_mode = WAL") }
     }
 
     private func migrate() throws(VaultError) {
@@ -116,12 +134,6 @@ public final class Vault {
                 try database.prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
                     .bind(.text(Self.keyCheckField), .blob(check)).run()
             }
-        }
-        // WAL lets readers and one writer work at once; it is a property of the file.
-        do {
-            try database.execute("PRAGMA journal_mode = WAL")
-        } catch {
-            throw Self.translate(error, path: home.vaultPath)
         }
     }
 
