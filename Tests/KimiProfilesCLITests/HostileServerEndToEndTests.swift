@@ -7,9 +7,10 @@ import XCTest
 /// loopback TCP server that misbehaves. Each case must end in a clear error (exit 1 for a
 /// network or server failure), never a crash, and leave the stored credential as it was.
 ///
-/// The client's timeouts (HTTPClientConfiguration defaults, used by NetworkTransport) are 30 s
-/// of silence and 120 s in all: too long for a test to drip past, so the slow-drip case only
-/// proves that a slow but complete reply within them works (the gap is noted in the report).
+/// The binary's deadlines (NetworkTransport: 10 s to connect, 20 s of silence, 30 s in all) are
+/// too long for a test to drip past here, so the slow-drip case only proves that a slow but
+/// complete reply within them works; replies that drip past shorter deadlines are in
+/// HTTPClientSlowDripTests and SlowDripRefreshTests.
 /// OAuth requests that fail with a network error or a 5xx are retried after 1 s and 2 s, so
 /// those cases cost 3 s each; most faults are therefore aimed at `/usages`, which never retries.
 final class HostileServerEndToEndTests: FakeKimiTestCase {
