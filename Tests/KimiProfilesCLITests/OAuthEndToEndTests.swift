@@ -177,6 +177,51 @@ final class OAuthEndToEndTests: FakeKimiTestCase {
         _ = before
     }
 
+    /// Ctrl-C after Kimi has rotated the refresh token, while its reply is on the way: the
+    /// process still ends by SIGINT, but only once the successor is stored, so the login lives.
+    func testCtrlCDuringARefreshActsOnlyOnceTheSuccessorIsStored() throws {
+        kimi.accessTokenLifetime = 2
+        XCTAssertEqual(login("work").status, 0)
+        kimi.accessTokenLifetime = 900
+        kimi.refreshDelay = 1.0  // the fake rotates at once, then holds its reply
+        let running = try cli.start(["token", "-p", "work"])
+        XCTAssertTrue(waitUntil(timeout: 30) { self.kimi.successfulRefreshes == 1 }, "the refresh reached the fake")
+        kill(running.pid, SIGINT)
+        let interrupted = running.wait()
+        XCTAssertTrue(interrupted.signaled, interrupted.output)
+        XCTAssertEqual(interrupted.status, SIGINT)
+
+        kimi.refreshDelay = 0
+        let next = cli.run(["token", "-p", "work"])
+        XCTAssertEqual(next.status, 0, "the rotated token was stored before the signal acted: \(next.output)")
+        XCTAssertEqual(kimi.refreshCount, 1, "the stored 900-second token needed no second refresh")
+        // And the stored refresh token is the live one: a 401 from the API makes usage refresh.
+        kimi.expireAccessTokens()
+        let usage = cli.run(["usage", "-p", "work"])
+        XCTAssertEqual(usage.status, 0, usage.output)
+        XCTAssertEqual(kimi.successfulRefreshes, 2)
+    }
+
+    /// Ctrl-C during the back-off between attempts (nothing in flight) acts at once: no second
+    /// attempt is made, nothing is spent, and the refresh token still works.
+    func testCtrlCBetweenAttemptsActsAtOnce() throws {
+        kimi.accessTokenLifetime = 2
+        XCTAssertEqual(login("work").status, 0)
+        kimi.accessTokenLifetime = 900
+        kimi.inject([.json(503, #"{"error":"temporarily_unavailable"}"#)])
+        let running = try cli.start(["token", "-p", "work"])
+        XCTAssertTrue(waitUntil(timeout: 30) { self.kimi.headers(of: "/api/oauth/token").count == 2 }, "login poll and the 503")
+        usleep(200_000)  // into the 1-second back-off
+        kill(running.pid, SIGINT)
+        let interrupted = running.wait()
+        XCTAssertTrue(interrupted.signaled, interrupted.output)
+        XCTAssertEqual(interrupted.status, SIGINT)
+        XCTAssertEqual(kimi.headers(of: "/api/oauth/token").count, 2, "no attempt after the back-off")
+        XCTAssertEqual(kimi.refreshCount, 0)
+        XCTAssertEqual(cli.run(["token", "-p", "work"]).status, 0, "the refresh token still works")
+        XCTAssertEqual(kimi.successfulRefreshes, 1)
+    }
+
     /// Twenty processes find the same token about to expire: exactly one refresh reaches the
     /// server, every process gets a token, and the chain of refresh tokens is intact after.
     func testTwentyConcurrentTokenCallsRefreshOnce() throws {

@@ -57,21 +57,26 @@ public struct TokenRefresher {
         else {
             throw OAuthError.malformedResponse(endpoint: "vault", detail: "profile '\(profile.name)' has no OAuth client or host")
         }
-        let client = OAuthClient(
-            host: host, clientID: clientID, transport: transport,
-            identity: IdentityHeaders(deviceID: current.deviceID ?? IdentityHeaders.newDeviceID()),
-            sleeper: sleeper, log: log, clock: clock)
         log("profile \(profile.name): refreshing the access token")
-        let grant: OAuthClient.TokenGrant
-        do {
-            grant = try client.refresh(stored.refreshToken, profile: current.name)
-        } catch let error as OAuthError {
-            if case .loginRequired = error { try vault.setLoginRequired(true, for: current) }
-            throw error
+        // From the moment the request may reach Kimi until the successor is stored, a Ctrl-C or
+        // SIGTERM waits (see SignalDeferral); during the back-off between attempts it does not.
+        return try SignalDeferral.run { deferral throws -> OAuthTokens in
+            let sleeper = self.sleeper
+            let client = OAuthClient(
+                host: host, clientID: clientID, transport: transport,
+                identity: IdentityHeaders(deviceID: current.deviceID ?? IdentityHeaders.newDeviceID()),
+                sleeper: Sleeper { seconds in deferral.lifted { sleeper.sleep(seconds) } }, log: log, clock: clock)
+            let grant: OAuthClient.TokenGrant
+            do {
+                grant = try client.refresh(stored.refreshToken, profile: current.name)
+            } catch let error as OAuthError {
+                if case .loginRequired = error { try vault.setLoginRequired(true, for: current) }
+                throw error
+            }
+            let tokens = grant.tokens(now: clock.seconds(), account: stored.account)
+            try vault.updateCredential(.oauth(tokens), for: current)
+            log("profile \(profile.name): new access token valid for \(tokens.lifetime) s")
+            return tokens
         }
-        let tokens = grant.tokens(now: clock.seconds(), account: stored.account)
-        try vault.updateCredential(.oauth(tokens), for: current)
-        log("profile \(profile.name): new access token valid for \(tokens.lifetime) s")
-        return tokens
     }
 }
