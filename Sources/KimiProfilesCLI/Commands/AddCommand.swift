@@ -85,13 +85,10 @@ struct AddCommand: Command {
         guard let vault = try context.openVault(create: true) else {
             throw CommandFailure(ExitStatus.vault, "cannot create the vault")
         }
-        try vault.add(profile, credential: credential)
+        let active = try vault.add(profile, credential: credential, activation: makeActive ? .always : .whenNoneIsActive)
         context.stderr.line(
             apiKey ? "Added profile '\(name)' (API key)." : "Logged in: added profile '\(name)' (OAuth).")
-        if try makeActive || vault.activeProfile() == nil {
-            try vault.setActive(name)
-            context.stderr.line("'\(name)' is now the active profile.")
-        }
+        if active { context.stderr.line("'\(name)' is now the active profile.") }
         return ExitStatus.success
     }
 

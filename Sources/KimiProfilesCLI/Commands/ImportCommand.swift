@@ -110,7 +110,7 @@ struct ImportCommand: Command {
         guard let vault = try context.openVault(create: true) else {
             throw CommandFailure(ExitStatus.vault, "cannot create the vault")
         }
-        try vault.add(profile, credential: login.credential)
+        let active = try vault.add(profile, credential: login.credential, activation: makeActive ? .always : .whenNoneIsActive)
         let kind = profile.kind == .oauth ? "OAuth" : "API key"
         context.stderr.line("Imported profile '\(name)' (\(kind)) from \(login.file).")
         if profile.kind == .oauth {
@@ -120,10 +120,7 @@ struct ImportCommand: Command {
         } else {
             context.stderr.line("The key is unchanged and still works in OpenCode too.")
         }
-        if try makeActive || vault.activeProfile() == nil {
-            try vault.setActive(name)
-            context.stderr.line("'\(name)' is now the active profile.")
-        }
+        if active { context.stderr.line("'\(name)' is now the active profile.") }
         return ExitStatus.success
     }
 

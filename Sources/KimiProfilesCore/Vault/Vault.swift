@@ -199,20 +199,46 @@ public final class Vault {
         }
     }
 
-    /// Stores a new profile and its credential in one transaction.
-    public func add(_ profile: Profile, credential: Credential) throws(VaultError) {
+    /// When `add` makes the new profile the active one.
+    public enum Activation: Sendable {
+        case never
+        case always
+        /// Only when no profile is active (the first one added).
+        case whenNoneIsActive
+    }
+
+    /// Stores a new profile and its credential, and makes it active as `activation` says, all
+    /// in one transaction (a process killed part-way leaves the vault as it was). Returns
+    /// whether the profile became the active one.
+    @discardableResult
+    public func add(_ profile: Profile, credential: Credential, activation: Activation = .never) throws(VaultError) -> Bool {
         try write {
-            let sealed = try sealCredential(credential, profileID: profile.id)
-            do {
-                try database.prepare(
-                    """
-                    INSERT INTO profiles (\(Self.columns), credential)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-                ).bind(Self.values(of: profile) + [.blob(sealed)]).run()
-            } catch let error as SQLiteError where error.isUniqueViolation {
-                throw VaultError.profileExists(profile.name)
+            try insert(profile, credential: credential)
+            let activate: Bool
+            switch activation {
+            case .never: activate = false
+            case .always: activate = true
+            case .whenNoneIsActive: activate = try activeProfile() == nil
             }
+            guard activate else { return false }
+            try database.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
+                .bind(.text(Self.activeProfileKey), .text(profile.id)).run()
+            return true
+        }
+    }
+
+    private func insert(_ profile: Profile, credential: Credential) throws {
+        let sealed = try sealCredential(credential, profileID: profile.id)
+        do throws(SQLiteError) {
+            try database.prepare(
+                """
+                INSERT INTO profiles (\(Self.columns), credential)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+            ).bind(Self.values(of: profile) + [.blob(sealed)]).run()
+        } catch {
+            if error.isUniqueViolation { throw VaultError.profileExists(profile.name) }
+            throw error
         }
     }
 

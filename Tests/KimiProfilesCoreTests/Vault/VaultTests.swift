@@ -136,6 +136,24 @@ final class VaultTests: XCTestCase {
         XCTAssertEqual(try vault.credential(for: first), .apiKey(Secret("sk-kimi-1")))
     }
 
+    func testAddMakesTheProfileActiveInTheSameTransaction() throws {
+        let folder = TemporaryDirectory()
+        let vault = try open(home(folder))
+        let first = makeProfile("first")
+        XCTAssertTrue(try vault.add(first, credential: .apiKey(Secret("sk-kimi-1")), activation: .whenNoneIsActive))
+        XCTAssertEqual(try vault.activeProfile(), first)
+        XCTAssertFalse(try vault.add(makeProfile("second"), credential: .apiKey(Secret("sk-kimi-2")), activation: .whenNoneIsActive))
+        XCTAssertEqual(try vault.activeProfile(), first)
+        let third = makeProfile("third")
+        XCTAssertTrue(try vault.add(third, credential: .apiKey(Secret("sk-kimi-3")), activation: .always))
+        XCTAssertEqual(try vault.activeProfile(), third)
+        XCTAssertFalse(try vault.add(makeProfile("fourth"), credential: .apiKey(Secret("sk-kimi-4"))))
+        XCTAssertEqual(try vault.activeProfile(), third)
+        // A refused add (the name is taken) makes nothing active either.
+        XCTAssertThrowsError(try vault.add(makeProfile("first"), credential: .apiKey(Secret("sk-kimi-5")), activation: .always))
+        XCTAssertEqual(try vault.activeProfile(), third)
+    }
+
     func testRenameKeepsIDCredentialAndActiveState() throws {
         let folder = TemporaryDirectory()
         let vault = try open(home(folder), at: now + 50)
