@@ -86,9 +86,14 @@ public enum FileSystem {
     /// or not at all, and an existing file is never replaced (`link` fails with `EEXIST`).
     ///
     /// Returns false when another process created `path` first.
+    ///
+    /// The bytes go first to an unnamed file (`O_TMPFILE`) that is then linked in, so a process
+    /// killed part-way leaves nothing behind; where the file system has no unnamed files, to a
+    /// named temporary file beside `path`.
     public static func createExclusively(
         _ path: String, bytes: UnsafeRawBufferPointer, mode: mode_t
     ) throws(SystemError) -> Bool {
+        if let created = try createThroughUnnamedFile(path, bytes: bytes, mode: mode) { return created }
         let temporary = try writeTemporary(beside: path, bytes: bytes, mode: mode)
         defer { unlink(temporary) }
         if link(temporary, path) != 0 {
@@ -150,6 +155,47 @@ public enum FileSystem {
         folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
+    /// `createExclusively` through `O_TMPFILE` and `linkat`; nil when the file system (or a
+    /// missing /proc) does not allow it, so the caller falls back to a named temporary file.
+    private static func createThroughUnnamedFile(
+        _ path: String, bytes: UnsafeRawBufferPointer, mode: mode_t
+    ) throws(SystemError) -> Bool? {
+        // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; the macro does not reach Swift.
+        let unnamed: Int32 = 0o20_000_000 | O_DIRECTORY
+        let fd = open(parentPath(of: path), unnamed | O_WRONLY | O_CLOEXEC, mode)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard fchmod(fd, mode) == 0 else {
+            throw .io(operation: "set the mode of", path: path, errno: .current)
+        }
+        try writeAll(fd, bytes, path: path)
+        if fsync(fd) != 0 {
+            throw .io(operation: "sync", path: path, errno: .current)
+        }
+        // linkat with AT_EMPTY_PATH needs a capability; through /proc it does not.
+        if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 {
+            let error = Errno.current
+            if error == .fileExists { return false }
+            if error == .noSuchFile, access("/proc/self/fd", F_OK) != 0 { return nil }
+            throw .io(operation: "create", path: path, errno: error)
+        }
+        syncDirectory(of: path)
+        return true
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written: Int
+            do {
+                written = try syscall { write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
+            } catch {
+                throw .io(operation: "write", path: path, errno: error)
+            }
+            offset += written
+        }
+    }
+
     private static func writeTemporary(
         beside path: String, bytes: UnsafeRawBufferPointer, mode: mode_t
     ) throws(SystemError) -> String {
@@ -171,16 +217,7 @@ public enum FileSystem {
         if fchmod(fd, mode) != 0 {
             throw .io(operation: "set the mode of", path: temporary, errno: .current)
         }
-        var offset = 0
-        while offset < bytes.count {
-            let written: Int
-            do {
-                written = try syscall { write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
-            } catch {
-                throw .io(operation: "write", path: temporary, errno: error)
-            }
-            offset += written
-        }
+        try writeAll(fd, bytes, path: temporary)
         if fsync(fd) != 0 {
             throw .io(operation: "sync", path: temporary, errno: .current)
         }
