@@ -55,13 +55,8 @@ struct AddCommand: Command {
         let credential: Credential
         if apiKey {
             let key = try readKey(context)
-            if !key.hasPrefix("sk-kimi-") {
-                context.stderr.line(
-                    "warning: the key does not start with 'sk-kimi-'; Kimi for Coding rejects Moonshot platform keys")
-            }
-            profile = Profile(
-                id: SecureRandom.uuid(), name: name, kind: .apiKey, baseURL: endpoints.baseURL,
-                createdAt: now, updatedAt: now)
+            context.warnIfNotKimiKey(key)
+            profile = .newAPIKey(name: name, baseURL: endpoints.baseURL, now: now)
             credential = .apiKey(key)
         } else {
             // Fail before the user approves anything if the name is taken.
@@ -82,10 +77,7 @@ struct AddCommand: Command {
                 accessExpiresAt: tokens.expiresAt, deviceID: deviceID, refreshTokenIssuedAt: now)
             credential = .oauth(tokens)
         }
-        guard let vault = try context.openVault(create: true) else {
-            throw CommandFailure(ExitStatus.vault, "cannot create the vault")
-        }
-        let active = try vault.add(profile, credential: credential, activation: makeActive ? .always : .whenNoneIsActive)
+        let active = try context.storeNewProfile(profile, credential: credential, makeActive: makeActive)
         context.stderr.line(
             apiKey ? "Added profile '\(name)' (API key)." : "Logged in: added profile '\(name)' (OAuth).")
         if active { context.stderr.line("'\(name)' is now the active profile.") }

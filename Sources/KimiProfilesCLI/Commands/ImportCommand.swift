@@ -90,13 +90,8 @@ struct ImportCommand: Command {
             if oauthOnlyOptions {
                 context.stderr.line("warning: --client-id and --oauth-host do not apply to an API key; ignored")
             }
-            if !key.hasPrefix("sk-kimi-") {
-                context.stderr.line(
-                    "warning: the key does not start with 'sk-kimi-'; Kimi for Coding rejects Moonshot platform keys")
-            }
-            profile = Profile(
-                id: SecureRandom.uuid(), name: name, kind: .apiKey, baseURL: endpoints.baseURL,
-                createdAt: now, updatedAt: now)
+            context.warnIfNotKimiKey(key)
+            profile = .newAPIKey(name: name, baseURL: endpoints.baseURL, now: now)
         case let .oauth(tokens):
             // The tokens were issued to the source tool's client: Kimi's public one, unless
             // --client-id says otherwise (KIMI_CLIENT_ID is for new logins, not these).
@@ -107,10 +102,7 @@ struct ImportCommand: Command {
                 accessExpiresAt: tokens.expiresAt, deviceID: IdentityHeaders.newDeviceID(),
                 refreshTokenIssuedAt: now)
         }
-        guard let vault = try context.openVault(create: true) else {
-            throw CommandFailure(ExitStatus.vault, "cannot create the vault")
-        }
-        let active = try vault.add(profile, credential: login.credential, activation: makeActive ? .always : .whenNoneIsActive)
+        let active = try context.storeNewProfile(profile, credential: login.credential, makeActive: makeActive)
         let kind = profile.kind == .oauth ? "OAuth" : "API key"
         context.stderr.line("Imported profile '\(name)' (\(kind)) from \(login.file).")
         if profile.kind == .oauth {

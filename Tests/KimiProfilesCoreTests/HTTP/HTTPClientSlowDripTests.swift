@@ -40,15 +40,28 @@ final class HTTPClientSlowDripTests: XCTestCase {
         }
     }
 
+    /// 5 s of silence allowed, 1.5 s in all.
+    private func totalDeadlineClient() -> HTTPClient {
+        makeClient {
+            $0.readTimeout = 5
+            $0.totalTimeout = 1.5
+        }
+    }
+
+    /// 1 s of silence allowed, 60 s in all.
+    private func silenceDeadlineClient() -> HTTPClient {
+        makeClient {
+            $0.readTimeout = 1
+            $0.totalTimeout = 60
+        }
+    }
+
     func testAReplyDrippedByteByByteIsCutOffByTheTotalDeadline() {
         let sent = Sent()
         let server = dripServer(sent)
         defer { server.stop() }
         // 5 s of silence would never trip: a byte comes every 200 ms.
-        let client = makeClient {
-            $0.readTimeout = 5
-            $0.totalTimeout = 1.5
-        }
+        let client = totalDeadlineClient()
         let (error, seconds) = timed { expectHTTPError { try client.send(request(loopbackURL(server.port))) } }
         XCTAssertEqual(error, .timeout(.waitingForResponse, host: "127.0.0.1"))
         XCTAssertEqual(error.map { "\($0)" }, "timed out waiting for the response from 127.0.0.1")
@@ -63,10 +76,7 @@ final class HTTPClientSlowDripTests: XCTestCase {
         let sent = Sent()
         let server = dripServer(sent)
         defer { server.stop() }
-        let client = makeClient {
-            $0.readTimeout = 5
-            $0.totalTimeout = 1.5
-        }
+        let client = totalDeadlineClient()
         var heads = 0
         let (error, seconds) = timed {
             expectHTTPError {
@@ -93,10 +103,7 @@ final class HTTPClientSlowDripTests: XCTestCase {
         let server = silentAfterHeadServer()
         defer { server.stop() }
         // The total deadline is far away: only the silence deadline can end this.
-        let client = makeClient {
-            $0.readTimeout = 1
-            $0.totalTimeout = 60
-        }
+        let client = silenceDeadlineClient()
         let (error, seconds) = timed { expectHTTPError { try client.send(request(loopbackURL(server.port))) } }
         XCTAssertEqual(error, .timeout(.readingBody, host: "127.0.0.1"))
         XCTAssertEqual(error.map { "\($0)" }, "timed out reading the response body from 127.0.0.1")
@@ -107,10 +114,7 @@ final class HTTPClientSlowDripTests: XCTestCase {
     func testAStreamThatFallsSilentAfterItsHeadIsCutOffByTheReadDeadline() {
         let server = silentAfterHeadServer()
         defer { server.stop() }
-        let client = makeClient {
-            $0.readTimeout = 1
-            $0.totalTimeout = 60
-        }
+        let client = silenceDeadlineClient()
         var status: Int?
         var received: [UInt8] = []
         let (error, seconds) = timed {
