@@ -160,11 +160,29 @@ public enum FileSystem {
     private static func createThroughUnnamedFile(
         _ path: String, bytes: UnsafeRawBufferPointer, mode: mode_t
     ) throws(SystemError) -> Bool? {
+        guard let fd = try unnamedFile(beside: path, bytes: bytes, mode: mode) else { return nil }
+        defer { close(fd) }
+        if let error = linkUnnamed(fd, as: path) {
+            if error == .fileExists { return false }
+            if error == .noSuchFile, access("/proc/self/fd", F_OK) != 0 { return nil }
+            throw .io(operation: "create", path: path, errno: error)
+        }
+        syncDirectory(of: path)
+        return true
+    }
+
+    /// A file in the folder of `path` holding `bytes` with `mode`, written and synced but not
+    /// yet linked into the folder (`O_TMPFILE`), so a process killed meanwhile leaves nothing;
+    /// nil where the file system has no unnamed files.
+    private static func unnamedFile(
+        beside path: String, bytes: UnsafeRawBufferPointer, mode: mode_t
+    ) throws(SystemError) -> Int32? {
         // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; the macro does not reach Swift.
         let unnamed: Int32 = 0o20_000_000 | O_DIRECTORY
         let fd = open(parentPath(of: path), unnamed | O_WRONLY | O_CLOEXEC, mode)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        var ok = false
+        defer { if !ok { close(fd) } }
         guard fchmod(fd, mode) == 0 else {
             throw .io(operation: "set the mode of", path: path, errno: .current)
         }
@@ -172,15 +190,14 @@ public enum FileSystem {
         if fsync(fd) != 0 {
             throw .io(operation: "sync", path: path, errno: .current)
         }
-        // linkat with AT_EMPTY_PATH needs a capability; through /proc it does not.
-        if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 {
-            let error = Errno.current
-            if error == .fileExists { return false }
-            if error == .noSuchFile, access("/proc/self/fd", F_OK) != 0 { return nil }
-            throw .io(operation: "create", path: path, errno: error)
-        }
-        syncDirectory(of: path)
-        return true
+        ok = true
+        return fd
+    }
+
+    /// Gives the unnamed file `fd` the name `path` (never replacing one); the error otherwise.
+    /// `linkat` with AT_EMPTY_PATH needs a capability; through /proc it does not.
+    private static func linkUnnamed(_ fd: Int32, as path: String) -> Errno? {
+        linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 ? nil : .current
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemError) {
@@ -201,6 +218,12 @@ public enum FileSystem {
     ) throws(SystemError) -> String {
         let suffix = KernelRandom.hex(count: 8)
         let temporary = path + ".tmp-" + suffix
+        // Written unnamed first where the file system allows, so the temporary name exists only
+        // for the moment between its link and the caller's rename.
+        if let unnamed = try unnamedFile(beside: path, bytes: bytes, mode: mode) {
+            defer { close(unnamed) }
+            if linkUnnamed(unnamed, as: temporary) == nil { return temporary }
+        }
         let fd: Int32
         do {
             fd = try syscall {
