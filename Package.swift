@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // kimi-profiles: no package dependencies. The system's libsqlite3 and OpenSSL 3, and libc calls
-// Swift cannot make, are reached through systemLibrary targets; Foundation is used only as
-// FoundationEssentials.
+// Swift cannot make, are reached through systemLibrary targets. The sources use no Foundation at
+// all (not even FoundationEssentials); the tests use Foundation.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]

@@ -218,11 +218,9 @@ final class CrashSafetyEndToEndTests: EndToEndTestCase {
                     XCTAssertEqual(record?.origin, "device", "\(label): tokens this login did not obtain")
                     XCTAssertGreaterThanOrEqual(record?.issuedAt ?? 0, started, "\(label): tokens from before this login")
                 }
-                let activates = before.active == nil
-                XCTAssertTrue(
-                    after.active == before.active || (activates && after.active == target),
-                    "\(label): active is \(after.active ?? "none")")
-                if !killed, activates { XCTAssertEqual(after.active, target, label) }
+                // Stored and made active in one transaction: present means activated.
+                let activates = before.active == nil || variant.contains("--use")
+                XCTAssertEqual(after.active, activates ? target : before.active, "\(label): active profile")
             } else {
                 XCTAssertTrue(killed, "\(label): exited 0 but the profile is missing")
                 XCTAssertEqual(after.active, before.active, label)
@@ -262,7 +260,7 @@ final class CrashSafetyEndToEndTests: EndToEndTestCase {
                     "\(label): .kimi-profile names \(world.projectFile ?? "nothing")")
                 let strays = (try? FileManager.default.contentsOfDirectory(atPath: world.project))?
                     .filter { $0.contains(".tmp-") } ?? []
-                if !strays.isEmpty { print("crash safety: \(label): stray \(strays)") }
+                XCTAssertEqual(strays, [], "\(label): a temporary file outlived the kill")
             }
         case .remove:
             if let now {

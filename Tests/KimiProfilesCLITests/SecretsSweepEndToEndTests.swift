@@ -135,7 +135,11 @@ final class SecretsSweepEndToEndTests: FakeKimiTestCase {
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let other = Int32(entry) else { continue }
             let argv = procFile(other, "cmdline")
-            if other == pid, bytes(argv, contain: "kimi-profiles") { sawRunning = true }
+            if other == pid, bytes(argv, contain: "kimi-profiles") {
+                sawRunning = true
+                // Non-dumpable, its /proc files belong to root: the suite must be able to read them.
+                XCTAssertFalse(procFile(pid, "environ").isEmpty, "\(phase): read kimi-profiles' own environment", file: file, line: line)
+            }
             if !argv.isEmpty { scanned += 1 }
             // Another user's environment is unreadable unless we are root: then it is empty.
             for (what, content, forbidden) in [

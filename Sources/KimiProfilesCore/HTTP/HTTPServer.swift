@@ -302,8 +302,14 @@ private final class ServerState: @unchecked Sendable {
             return
         }
 
-        // From here the connection is a real request, no longer one that room can be made from.
-        lock.withLock { connection.pastHead = true }
+        // From here the connection is a real request, no longer one that room can be made from;
+        // checked and marked in one step, so a connection cut meanwhile is not served.
+        let cut = lock.withLock { () -> Bool in
+            if connection.evicted { return true }
+            connection.pastHead = true
+            return false
+        }
+        if cut { return }
         let body = ByteBuffer()
         do {
             if Self.expectsContinue(head), framing != .none {

@@ -22,7 +22,8 @@ public enum SecretJSON: Sendable {
     /// The member `key` of an object.
     public subscript(key: String) -> SecretJSON? {
         guard case let .object(members) = self else { return nil }
-        return members.first { $0.0 == key }?.1
+        // A repeated key keeps its last value, as JSONValue does.
+        return members.last { $0.0 == key }?.1
     }
 
     /// A string member as a secret.

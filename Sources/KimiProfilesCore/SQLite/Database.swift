@@ -2,7 +2,8 @@ internal import CSQLite
 
 /// Process-wide SQLite settings, applied once before the first connection (SQLite refuses
 /// them after it has initialized). Without the bulk page-cache allocation a run touches about
-/// 20 fewer pages of memory (BENCHMARKS.md).
+/// 20 fewer pages of memory (BENCHMARKS.md). Should anything initialize SQLite first, the call
+/// fails with SQLITE_MISUSE and changes nothing but that saving.
 private let sqliteConfigured: Int32 = kp_sqlite_no_bulk_page_cache()
 
 /// One SQLite connection, closed in deinit. Confined to the thread that uses it.

@@ -94,7 +94,7 @@ public enum FileSystem {
         _ path: String, bytes: UnsafeRawBufferPointer, mode: mode_t
     ) throws(SystemError) -> Bool {
         if let created = try createThroughUnnamedFile(path, bytes: bytes, mode: mode) { return created }
-        let temporary = try writeTemporary(beside: path, bytes: bytes, mode: mode)
+        let temporary = try writeTemporary(beside: path, bytes: bytes, mode: mode, tryUnnamed: false)
         defer { unlink(temporary) }
         if link(temporary, path) != 0 {
             let error = Errno.current
@@ -164,8 +164,8 @@ public enum FileSystem {
         defer { close(fd) }
         if let error = linkUnnamed(fd, as: path) {
             if error == .fileExists { return false }
-            if error == .noSuchFile, access("/proc/self/fd", F_OK) != 0 { return nil }
-            throw .io(operation: "create", path: path, errno: error)
+            // No /proc, or a security module that refuses the link: the named way may still work.
+            return nil
         }
         syncDirectory(of: path)
         return true
@@ -214,13 +214,13 @@ public enum FileSystem {
     }
 
     private static func writeTemporary(
-        beside path: String, bytes: UnsafeRawBufferPointer, mode: mode_t
+        beside path: String, bytes: UnsafeRawBufferPointer, mode: mode_t, tryUnnamed: Bool = true
     ) throws(SystemError) -> String {
         let suffix = KernelRandom.hex(count: 8)
         let temporary = path + ".tmp-" + suffix
         // Written unnamed first where the file system allows, so the temporary name exists only
         // for the moment between its link and the caller's rename.
-        if let unnamed = try unnamedFile(beside: path, bytes: bytes, mode: mode) {
+        if tryUnnamed, let unnamed = try unnamedFile(beside: path, bytes: bytes, mode: mode) {
             defer { close(unnamed) }
             if linkUnnamed(unnamed, as: temporary) == nil { return temporary }
         }

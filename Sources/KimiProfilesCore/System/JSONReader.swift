@@ -13,8 +13,9 @@ public protocol JSONTree {
 }
 
 /// The one JSON reader (RFC 8259) behind `SecretJSON` and `JSONValue`: strict grammar, a
-/// nesting limit, and no Foundation (its `JSONDecoder` alone would double the binary and add
-/// about 70 page faults to every start; see BENCHMARKS.md).
+/// nesting limit, and no Foundation (its `JSONDecoder`, which `JSONValue` used, doubled the
+/// binary and added about 70 page faults to every start; see BENCHMARKS.md). String bytes are
+/// passed on as they are: invalid UTF-8 is not refused (`JSONValue` repairs it to U+FFFD).
 public struct JSONReader<Tree: JSONTree> {
     private let bytes: UnsafeRawBufferPointer
     private let maxDepth: Int

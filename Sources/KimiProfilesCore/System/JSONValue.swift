@@ -32,7 +32,7 @@ public enum JSONValue: Sendable, Equatable {
         case let .bool(value): out += Array((value ? "true" : "false").utf8)
         case let .integer(value): out += Array(String(value).utf8)
         case let .number(value):
-            // Non-finite numbers cannot come from parsed JSON; null keeps the output valid.
+            // A parsed number too large for a double (1e400) is infinite; null keeps the output valid.
             let text = !value.isFinite ? "null" : value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
             out += Array(text.utf8)
         case let .string(value): Self.writeString(value, into: &out)

@@ -16,6 +16,8 @@ import Glibc
 public struct SignalDeferral: @unchecked Sendable {
     /// The thread's mask before `run`.
     private let previous: sigset_t
+    /// The thread that called `run`: masks are per thread.
+    private let thread: pthread_t
 
     /// Runs `body` with the signals held back, then restores the thread's previous mask.
     public static func run<R, E: Error>(_ body: (SignalDeferral) throws(E) -> R) throws(E) -> R {
@@ -25,12 +27,13 @@ public struct SignalDeferral: @unchecked Sendable {
         var previous = sigset_t()
         pthread_sigmask(SIG_BLOCK, &set, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        return try body(SignalDeferral(previous: previous))
+        return try body(SignalDeferral(previous: previous, thread: pthread_self()))
     }
 
     /// Runs `body` with the thread's mask as it was before `run`: for waits between attempts,
     /// when nothing is in flight and a Ctrl-C should act at once.
     public func lifted<R>(_ body: () -> R) -> R {
+        precondition(pthread_equal(thread, pthread_self()) != 0, "SignalDeferral.lifted called on another thread")
         var previous = self.previous
         var current = sigset_t()
         pthread_sigmask(SIG_SETMASK, &previous, &current)

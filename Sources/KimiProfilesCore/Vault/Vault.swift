@@ -94,7 +94,9 @@ public final class Vault {
     /// WAL lets readers and one writer work at once; it is a property of the file. Checked on
     /// every open, not only after the first migration: a process killed between that commit and
     /// the switch (or a switch refused while another process held the file) left a vault in
-    /// rollback mode for good. Best effort: a refused switch is tried again on the next open.
+    /// rollback mode for good. Best effort: a refused switch is tried again on the next open. (In
+    /// that rare state the switch may wait out the busy timeout while another process holds the
+    /// file, even for a command that only reads.)
     private func ensureWAL() throws(VaultError) {
         let mode: String
         do {

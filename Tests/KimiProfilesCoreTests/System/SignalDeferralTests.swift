@@ -52,7 +52,11 @@ final class SignalDeferralTests: XCTestCase {
     func testAThrownErrorStillRestoresTheMask() {
         let before = blocked(SIGINT)
         struct Failure: Error {}
-        XCTAssertThrowsError(try SignalDeferral.run { _ throws(Failure) in throw Failure() })
+        XCTAssertThrowsError(
+            try SignalDeferral.run { _ throws(Failure) in
+                XCTAssertTrue(blocked(SIGINT), "held back inside")
+                throw Failure()
+            })
         XCTAssertEqual(blocked(SIGINT), before)
     }
 }
