@@ -208,10 +208,9 @@ final class HTTPServerTests: XCTestCase {
             XCTAssertEqual(started.wait(timeout: .now() + 5), .success)
             busy.append(client)
         }
+        // Closed long before the 30-second head timeout could have closed it.
         let refused = try XCTUnwrap(RawSocket.connect(port: server.port))
-        let (closed, seconds) = timed { refused.isClosedByPeer(timeout: 2) }
-        XCTAssertTrue(closed)
-        XCTAssertLessThan(seconds, 1)
+        XCTAssertTrue(refused.isClosedByPeer(timeout: 5))
         release.signal()
         release.signal()
         for (index, client) in busy.enumerated() {
