@@ -23,49 +23,33 @@ public final class RefreshLedgerServer: @unchecked Sendable {
 
     public let kimi: FakeKimi
     private let state: Ledger
-    private let server: HTTPServer
+    private let server: FakeKimiServer
 
     /// `http://127.0.0.1:<port>`.
-    public var url: String { "http://127.0.0.1:\(server.port)" }
+    public var url: String { server.url }
 
     public init(_ kimi: FakeKimi) throws {
         self.kimi = kimi
         let state = Ledger()
         self.state = state
-        server = try HTTPServer(configuration: HTTPServerConfiguration(headerTimeout: 5, readTimeout: 5)) { request, writer in
-            var headers: [String: String] = [:]
-            for field in request.headers.fields {
-                headers[field.name.lowercased()] = field.value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
-            }
-            let body = request.body.withUnsafeBytes { Array($0) }
-            let path = request.target.split(separator: "?").first.map(String.init) ?? request.target
-            let form = FakeKimi.form(body)
-            let isToken = request.method == "POST" && path == "/api/oauth/token"
+        server = try FakeKimiServer(kimi) { exchange, answer in
+            let path = exchange.target.split(separator: "?").first.map(String.init) ?? exchange.target
+            let form = FakeKimi.form(exchange.body)
+            let isToken = exchange.method == "POST" && path == "/api/oauth/token"
             let isRefresh = isToken && form["grant_type"] == "refresh_token"
             let (requestDelay, replyDelay) = state.delays
             if isRefresh, requestDelay > 0 {
                 let arrival = Date().timeIntervalSince1970
                 usleep(UInt32(requestDelay * 1_000_000))
                 // The client died while its request was on the way: the server never sees it.
-                if state.killed(since: arrival) { return }
+                if state.killed(since: arrival) { return nil }
             }
-            let reply = kimi.handle(method: request.method, path: request.target, headers: headers, body: body)
+            let reply = answer()
             if isToken, case let .json(200, text) = reply, let issued = Self.refreshToken(in: text) {
                 state.issued(issued, spending: isRefresh ? form["refresh_token"] : nil)
             }
             if isRefresh, replyDelay > 0 { usleep(UInt32(replyDelay * 1_000_000)) }
-            let date = ("Date", HTTPDate.format(Int64(Date().timeIntervalSince1970)))
-            switch reply {
-            case let .json(status, text):
-                _ = writer.respond(
-                    status: status, headers: HTTPHeaders([("Content-Type", "application/json"), date]), body: Array(text.utf8))
-            case let .raw(status, contentType, text):
-                _ = writer.respond(status: status, headers: HTTPHeaders([("Content-Type", contentType), date]), body: Array(text.utf8))
-            case let .events(events, _):
-                _ = writer.respond(
-                    status: 200, headers: HTTPHeaders([("Content-Type", "text/event-stream"), date]),
-                    body: Array(events.joined().utf8))
-            }
+            return reply
         }
     }
 

@@ -183,13 +183,7 @@ public enum FileSystem {
         guard fd >= 0 else { return nil }
         var ok = false
         defer { if !ok { close(fd) } }
-        guard fchmod(fd, mode) == 0 else {
-            throw .io(operation: "set the mode of", path: path, errno: .current)
-        }
-        try writeAll(fd, bytes, path: path)
-        if fsync(fd) != 0 {
-            throw .io(operation: "sync", path: path, errno: .current)
-        }
+        try fill(fd, bytes, mode: mode, path: path)
         ok = true
         return fd
     }
@@ -198,6 +192,17 @@ public enum FileSystem {
     /// `linkat` with AT_EMPTY_PATH needs a capability; through /proc it does not.
     private static func linkUnnamed(_ fd: Int32, as path: String) -> Errno? {
         linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 ? nil : .current
+    }
+
+    /// Gives the new file `fd` its mode (open applies the umask), writes `bytes` and syncs.
+    private static func fill(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, mode: mode_t, path: String) throws(SystemError) {
+        if fchmod(fd, mode) != 0 {
+            throw .io(operation: "set the mode of", path: path, errno: .current)
+        }
+        try writeAll(fd, bytes, path: path)
+        if fsync(fd) != 0 {
+            throw .io(operation: "sync", path: path, errno: .current)
+        }
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemError) {
@@ -237,13 +242,7 @@ public enum FileSystem {
             close(fd)
             if !ok { unlink(temporary) }
         }
-        if fchmod(fd, mode) != 0 {
-            throw .io(operation: "set the mode of", path: temporary, errno: .current)
-        }
-        try writeAll(fd, bytes, path: temporary)
-        if fsync(fd) != 0 {
-            throw .io(operation: "sync", path: temporary, errno: .current)
-        }
+        try fill(fd, bytes, mode: mode, path: temporary)
         ok = true
         return temporary
     }
