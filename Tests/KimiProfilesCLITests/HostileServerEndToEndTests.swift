@@ -224,16 +224,19 @@ final class HostileServerEndToEndTests: FakeKimiTestCase {
         XCTAssertTrue(result.stderr.contains("/api/oauth/token"), result.stderr)
     }
 
+    /// A 200 reply announcing 10 MiB of JSON, then that many spaces (until the client leaves).
+    static func writeTenMebibyteReply(_ socket: RawSocket) {
+        let size = 10 * 1024 * 1024
+        guard
+            socket.write(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n")
+        else { return }
+        let block = [UInt8](repeating: UInt8(ascii: " "), count: 64 * 1024)
+        for _ in 0..<(size / block.count) where socket.write(block) {}
+    }
+
     func testATenMebibyteTokenReplyIsRefusedAndKeepsTheTokens() throws {
-        let (_, log) = try assertRefreshFailsCleanly { socket in
-            let size = 10 * 1024 * 1024
-            guard
-                socket.write(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n")
-            else { return }
-            let block = [UInt8](repeating: UInt8(ascii: " "), count: 64 * 1024)
-            for _ in 0..<(size / block.count) where socket.write(block) {}
-        }
+        let (_, log) = try assertRefreshFailsCleanly(Self.writeTenMebibyteReply)
         XCTAssertEqual(log.all.count, 3)
     }
 
@@ -339,15 +342,7 @@ final class HostileServerEndToEndTests: FakeKimiTestCase {
     }
 
     func testUsageTenMebibyteBodyIsRefused() {
-        assertUsageFailsCleanly { socket in
-            let size = 10 * 1024 * 1024
-            guard
-                socket.write(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n")
-            else { return }
-            let block = [UInt8](repeating: UInt8(ascii: " "), count: 64 * 1024)
-            for _ in 0..<(size / block.count) where socket.write(block) {}
-        }
+        assertUsageFailsCleanly(Self.writeTenMebibyteReply)
     }
 
     func testUsageTenMebibyteChunkedBodyIsRefused() {
